@@ -1,0 +1,64 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import type { ResolvedOptions } from './options.js'
+import { retainHeapSampler } from './profiler/process-guard.js'
+import { SymbolTable } from './symbols.js'
+
+/**
+ * Everything one registration of the plugin owns. Nothing here is shared
+ * with another Fastify instance; close() undoes what the constructor started.
+ */
+export class PprofContext {
+  readonly options: ResolvedOptions
+  readonly symbols: SymbolTable
+  /** The interval the shared heap sampler really runs at. */
+  readonly heapIntervalBytes: number
+  readonly #shutdown = new AbortController()
+  readonly #releaseHeap: () => void
+  #gc: (() => void) | undefined
+
+  constructor (options: ResolvedOptions) {
+    this.options = options
+    this.symbols = new SymbolTable(options.symbolTableSize)
+    const sampler = retainHeapSampler(options.heapIntervalBytes, options.heapStackDepth)
+    this.heapIntervalBytes = sampler.intervalBytes
+    this.#releaseHeap = () => sampler.release()
+  }
+
+  /** Aborted when the app starts closing: running profiles end at once. */
+  get shutdownSignal (): AbortSignal {
+    return this.#shutdown.signal
+  }
+
+  beginShutdown (): void {
+    this.#shutdown.abort(new Error('shutdown'))
+  }
+
+  close (): void {
+    this.beginShutdown()
+    this.#releaseHeap()
+  }
+
+  /**
+   * A full, blocking GC without starting Node with --expose-gc. The function
+   * is fetched once: each fetch costs a new vm context (about 1 MB) that
+   * would itself show up in the heap profile.
+   */
+  collectGarbage (): void {
+    if (this.#gc === undefined) {
+      const existing = (globalThis as { gc?: () => void }).gc
+      if (typeof existing === 'function') {
+        this.#gc = existing
+      } else {
+        setFlagsFromString('--expose-gc')
+        try {
+          this.#gc = runInNewContext('gc') as () => void
+        } finally {
+          // Only our context gets gc(); contexts the app creates later do not.
+          setFlagsFromString('--no-expose-gc')
+        }
+      }
+    }
+    this.#gc?.()
+  }
+}

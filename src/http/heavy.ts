@@ -1,0 +1,65 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { PprofContext } from '../context.js'
+import { errors } from '../errors.js'
+import { acquireHeavy, isLease } from '../profiler/process-guard.js'
+
+/** Why a heavy operation stopped early. */
+export class Interrupted extends Error {
+  constructor (readonly by: 'client' | 'shutdown') {
+    super(by === 'client' ? 'client disconnected' : 'server is shutting down')
+  }
+}
+
+/**
+ * Runs `work` holding the process-wide heavy lease, with a signal that fires
+ * when the client goes away or the app closes. The lease and every listener
+ * are released on every path.
+ */
+export async function runHeavy<T> (
+  ctx: PprofContext,
+  reply: FastifyReply,
+  kind: string,
+  expectedMs: number,
+  work: (signal: AbortSignal) => Promise<T>
+): Promise<T> {
+  const lease = acquireHeavy(kind, expectedMs)
+  if (!isLease(lease)) {
+    reply.header('retry-after', String(lease.retryAfterSeconds))
+    throw new errors.FST_PPROF_BUSY(lease.kind)
+  }
+  const controller = new AbortController()
+  const onClientGone = (): void => {
+    if (!reply.raw.writableFinished) controller.abort(new Interrupted('client'))
+  }
+  const onShutdown = (): void => controller.abort(new Interrupted('shutdown'))
+  reply.raw.once('close', onClientGone)
+  const shutdown = ctx.shutdownSignal
+  shutdown.addEventListener('abort', onShutdown, { once: true })
+  try {
+    if (shutdown.aborted) onShutdown()
+    controller.signal.throwIfAborted()
+    return await work(controller.signal)
+  } catch (err) {
+    const reason: unknown = controller.signal.reason
+    throw reason instanceof Interrupted ? reason : err
+  } finally {
+    lease.release()
+    reply.raw.removeListener('close', onClientGone)
+    shutdown.removeEventListener('abort', onShutdown)
+  }
+}
+
+/** Waits, ending early (and clearing the timer) when the signal fires. */
+export async function wait (ms: number, signal: AbortSignal): Promise<void> {
+  await sleep(ms, undefined, { signal })
+}
+
+/** Answers an interrupted operation: nothing to a vanished client, 503 on shutdown. */
+export function answerInterrupted (err: Interrupted, request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  if (err.by === 'shutdown') throw new errors.FST_PPROF_SHUTTING_DOWN()
+  request.log.info({ url: request.url }, 'fastify-pprof: client went away; profile stopped')
+  reply.hijack()
+  reply.raw.destroy()
+  return undefined
+}

@@ -1,0 +1,24 @@
+import type { FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import { type FastifyPprofOptions, resolveOptions } from './options.js'
+import { pprofScope } from './plugin.js'
+
+/**
+ * Go's net/http/pprof for Fastify: registers heap and CPU profiles that
+ * `go tool pprof` opens, Go-compatible /pprof/ aliases, and a page, under
+ * `prefix` (default /debug).
+ */
+const plugin: FastifyPluginAsync<FastifyPprofOptions> = async (app, opts) => {
+  const resolved = resolveOptions(opts)
+  if (resolved.auth === undefined) {
+    app.log.warn(`fastify-pprof: no auth configured; ${resolved.prefix} answers loopback clients only`)
+  }
+  // fastify-plugin ignores register()'s prefix, so the scope gets it here.
+  await app.register(pprofScope, { prefix: resolved.prefix, resolved })
+}
+
+export const fastifyPprof = fp(plugin, { fastify: '5.x', name: 'fastify-pprof' })
+export default fastifyPprof
+export { errors } from './errors.js'
+export { DEFAULTS } from './options.js'
+export type { FastifyPprofOptions, PprofAuthCredentials } from './options.js'

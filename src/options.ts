@@ -1,0 +1,112 @@
+import { errors } from './errors.js'
+
+/** Basic-auth credentials guarding every route under the prefix. */
+export interface PprofAuthCredentials {
+  username: string
+  password: string
+  /** Realm sent in `WWW-Authenticate`. @defaultValue 'fastify-pprof' */
+  realm?: string
+}
+
+export interface FastifyPprofOptions {
+  /** Where the routes are mounted. @defaultValue '/debug' */
+  prefix?: string
+  /**
+   * Basic auth for every route under the prefix. Without it, only loopback
+   * clients (127.0.0.0/8, ::1) with a loopback `Host` are served.
+   */
+  auth?: PprofAuthCredentials
+  /** Average bytes between heap samples (V8 sampling heap profiler). @defaultValue 524288 */
+  heapIntervalBytes?: number
+  /** Deepest stack recorded for a heap sample. @defaultValue 64 */
+  heapStackDepth?: number
+  /** CPU profile sampling rate in Hz; Go uses 100. @defaultValue 100 */
+  cpuSamplingHz?: number
+  /** Duration of `/profile` when `seconds` is absent, like Go's. @defaultValue 30 */
+  defaultProfileSeconds?: number
+  /** Largest `seconds` accepted by `/profile` and delta profiles. @defaultValue 300 */
+  maxProfileSeconds?: number
+  /** How many address-to-function entries `/pprof/symbol` remembers. @defaultValue 100000 */
+  symbolTableSize?: number
+}
+
+export interface ResolvedOptions {
+  readonly prefix: string
+  readonly auth: Readonly<Required<PprofAuthCredentials>> | undefined
+  readonly heapIntervalBytes: number
+  readonly heapStackDepth: number
+  readonly cpuSamplingHz: number
+  readonly defaultProfileSeconds: number
+  readonly maxProfileSeconds: number
+  readonly symbolTableSize: number
+}
+
+export const DEFAULTS = Object.freeze({
+  prefix: '/debug',
+  realm: 'fastify-pprof',
+  heapIntervalBytes: 512 * 1024,
+  heapStackDepth: 64,
+  cpuSamplingHz: 100,
+  defaultProfileSeconds: 30,
+  maxProfileSeconds: 300,
+  symbolTableSize: 100_000
+})
+
+// setTimeout overflows past 2^31-1 ms (about 24.8 days) and then fires at once.
+const MAX_SECONDS_LIMIT = 86_400
+
+const PREFIX_PATTERN = /^(\/[A-Za-z0-9._~-]+)+$/
+// A realm goes into a quoted header value: no quotes, backslashes or controls.
+const REALM_PATTERN = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,128}$/
+
+function integer (name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new errors.FST_PPROF_INVALID_OPTION(name, `must be an integer from ${min} to ${max}`)
+  }
+  return value
+}
+
+function resolveAuth (auth: unknown): ResolvedOptions['auth'] {
+  if (auth === undefined) return undefined
+  if (auth === null || typeof auth !== 'object') {
+    throw new errors.FST_PPROF_INVALID_OPTION('auth', 'must be an object with username and password')
+  }
+  const { username, password, realm } = auth as Record<string, unknown>
+  // Fail closed: half-filled credentials must never mean "no auth".
+  if (typeof username !== 'string' || username === '' || username.includes(':')) {
+    throw new errors.FST_PPROF_INVALID_OPTION('auth.username', 'must be a non-empty string without ":"')
+  }
+  if (typeof password !== 'string' || password === '') {
+    throw new errors.FST_PPROF_INVALID_OPTION('auth.password', 'must be a non-empty string')
+  }
+  if (realm !== undefined && (typeof realm !== 'string' || !REALM_PATTERN.test(realm))) {
+    throw new errors.FST_PPROF_INVALID_OPTION('auth.realm', 'must be 1-128 printable ASCII characters without quotes or backslashes')
+  }
+  return Object.freeze({ username, password, realm: realm ?? DEFAULTS.realm })
+}
+
+/** Validates user options once, at registration, and fills in every default. */
+export function resolveOptions (opts: FastifyPprofOptions = {}): ResolvedOptions {
+  let prefix = opts.prefix ?? DEFAULTS.prefix
+  if (typeof prefix !== 'string') {
+    throw new errors.FST_PPROF_INVALID_OPTION('prefix', 'must be a string such as "/debug"')
+  }
+  if (prefix.length > 1 && prefix.endsWith('/')) prefix = prefix.slice(0, -1)
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new errors.FST_PPROF_INVALID_OPTION('prefix', 'must be a path such as "/debug", made of /-separated URL-safe segments')
+  }
+  const maxProfileSeconds = integer('maxProfileSeconds', opts.maxProfileSeconds, DEFAULTS.maxProfileSeconds, 1, MAX_SECONDS_LIMIT)
+  const defaultProfileSeconds = integer('defaultProfileSeconds', opts.defaultProfileSeconds,
+    Math.min(DEFAULTS.defaultProfileSeconds, maxProfileSeconds), 1, maxProfileSeconds)
+  return Object.freeze({
+    prefix,
+    auth: resolveAuth(opts.auth),
+    heapIntervalBytes: integer('heapIntervalBytes', opts.heapIntervalBytes, DEFAULTS.heapIntervalBytes, 1024, 64 * 1024 * 1024),
+    heapStackDepth: integer('heapStackDepth', opts.heapStackDepth, DEFAULTS.heapStackDepth, 1, 1024),
+    cpuSamplingHz: integer('cpuSamplingHz', opts.cpuSamplingHz, DEFAULTS.cpuSamplingHz, 1, 10_000),
+    defaultProfileSeconds,
+    maxProfileSeconds,
+    symbolTableSize: integer('symbolTableSize', opts.symbolTableSize, DEFAULTS.symbolTableSize, 0, 10_000_000)
+  })
+}

@@ -1,0 +1,80 @@
+/** One JavaScript stack frame as the profilers report it (lines and columns 1-based, 0 = unknown). */
+export interface Frame {
+  readonly name: string
+  readonly file: string
+  /** Line of the frame: the sampled line (CPU) or the function's line (heap). */
+  readonly line: number
+  readonly column: number
+  /** Line where the function starts, 0 when unknown. */
+  readonly functionLine: number
+}
+
+/**
+ * Gives each distinct frame a small integer for the life of one request, so
+ * stacks can be keyed cheaply and the two halves of a delta compared.
+ */
+export class FrameTable {
+  readonly frames: Frame[] = []
+  readonly #ids = new Map<string, number>()
+
+  id (frame: Frame): number {
+    const key = `${frame.name}\0${frame.file}\0${frame.line}\0${frame.column}`
+    let id = this.#ids.get(key)
+    if (id === undefined) {
+      id = this.frames.length
+      this.frames.push(frame)
+      this.#ids.set(key, id)
+    }
+    return id
+  }
+
+  get (id: number): Frame {
+    const frame = this.frames[id]
+    if (frame === undefined) throw new RangeError(`no frame ${id}`)
+    return frame
+  }
+}
+
+/** A stack (frame ids, leaf first) with one value per sample type. */
+export interface StackRecord {
+  readonly frameIds: readonly number[]
+  readonly values: number[]
+}
+
+/** Stacks keyed by their frame ids, so equal stacks add up. */
+export class StackSet {
+  readonly #records = new Map<string, StackRecord>()
+
+  add (frameIds: readonly number[], values: readonly number[]): void {
+    const key = frameIds.join(',')
+    const existing = this.#records.get(key)
+    if (existing === undefined) {
+      this.#records.set(key, { frameIds, values: [...values] })
+      return
+    }
+    for (let i = 0; i < values.length; i++) existing.values[i] = (existing.values[i] ?? 0) + (values[i] ?? 0)
+  }
+
+  get size (): number {
+    return this.#records.size
+  }
+
+  entries (): IterableIterator<[string, StackRecord]> {
+    return this.#records.entries()
+  }
+
+  values (): IterableIterator<StackRecord> {
+    return this.#records.values()
+  }
+
+  get (key: string): StackRecord | undefined {
+    return this.#records.get(key)
+  }
+
+  /** Sum of one value over all stacks. */
+  total (index: number): number {
+    let sum = 0
+    for (const record of this.#records.values()) sum += record.values[index] ?? 0
+    return sum
+  }
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify'
+import type { PprofContext } from '../context.js'
+import { ENDPOINTS, GO_PROFILE_DESCRIPTIONS } from '../endpoints.js'
+import { escapeHtml } from '../html.js'
+import { NAMED_PROFILES } from './named.js'
+
+const GO_STYLE = '.profile-name{\n\tdisplay:inline-block;\n\twidth:6rem;\n}\n'
+
+/** Go's /debug/pprof/ page, same markup, with relative links. */
+export function goIndexHtml (prefix: string): string {
+  const counts = new Map<string, number>(NAMED_PROFILES.map((p) => [p.name, p.count()]))
+  counts.set('profile', 0)
+  const names = [...counts.keys()].sort()
+  const rows = names.map((n) => `<tr><td>${counts.get(n) ?? 0}</td><td><a href='${escapeHtml(n)}?debug=1'>${escapeHtml(n)}</a></td></tr>\n`).join('')
+  const items = names.map((n) => `<li><div class=profile-name>${escapeHtml(n)}: </div> ${escapeHtml(GO_PROFILE_DESCRIPTIONS[n] ?? '')}</li>\n`).join('')
+  const title = escapeHtml(`${prefix}/pprof/`)
+  return `<html>
+<head>
+<title>${title}</title>
+<style>
+${GO_STYLE}</style>
+</head>
+<body>
+${title}
+<br>
+<p>Set debug=1 as a query parameter to export in legacy text format</p>
+<br>
+Types of profiles available:
+<table>
+<thead><td>Count</td><td>Profile</td></thead>
+${rows}</table>
+<a href="goroutine?debug=2">full goroutine stack dump</a>
+<br>
+<p>
+Profile Descriptions:
+<ul>
+${items}</ul>
+</p>
+</body>
+</html>`
+}
+
+function rootHtml (prefix: string): string {
+  const rows = ENDPOINTS.map((e) => {
+    const href = escapeHtml(prefix + e.path)
+    return `<tr><td><a href="${href}">${href}</a></td><td>${escapeHtml(e.description)}</td></tr>`
+  }).join('\n')
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>fastify-pprof</title></head>
+<body><h1>fastify-pprof</h1>
+<p>Open a profile with <code>go tool pprof http://HOST${escapeHtml(prefix)}/heap</code>.</p>
+<table>
+${rows}
+</table></body></html>`
+}
+
+const HTML = 'text/html; charset=utf-8'
+
+export function registerIndexPages (scope: FastifyInstance, ctx: PprofContext): void {
+  const { prefix } = ctx.options
+  scope.get('/', async (_request, reply) => reply.header('content-type', HTML).send(rootHtml(prefix)))
+  // Go's index links are relative: they only resolve under the trailing slash.
+  scope.get('/pprof', async (_request, reply) => reply.redirect(`${prefix}/pprof/`, 301))
+  scope.get('/pprof/', async (_request, reply) => reply.header('content-type', HTML).send(goIndexHtml(prefix)))
+}
