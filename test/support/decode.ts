@@ -17,6 +17,11 @@ export interface Decoded {
   total (type: string): number
 }
 
+/** pprof-format decodes int64 sample values as unsigned: restore the sign. */
+export function int64 (v: number | bigint): number {
+  return Number(BigInt.asIntN(64, BigInt(v)))
+}
+
 export function decodeProfile (gz: Buffer | Uint8Array): Decoded {
   const buf = Buffer.from(gz)
   if (buf[0] !== 0x1f || buf[1] !== 0x8b) throw new Error('profile is not gzipped')
@@ -44,7 +49,7 @@ export function decodeProfile (gz: Buffer | Uint8Array): Decoded {
       const out = new Map<string, number>()
       profile.sample.forEach((sample, i) => {
         const leaf = stackNames(i)[0] ?? '?'
-        out.set(leaf, (out.get(leaf) ?? 0) + Number(sample.value[k]))
+        out.set(leaf, (out.get(leaf) ?? 0) + int64(sample.value[k] ?? 0))
       })
       return out
     },
@@ -52,13 +57,13 @@ export function decodeProfile (gz: Buffer | Uint8Array): Decoded {
       const k = index(type)
       const out = new Map<string, number>()
       profile.sample.forEach((sample, i) => {
-        for (const name of new Set(stackNames(i))) out.set(name, (out.get(name) ?? 0) + Number(sample.value[k]))
+        for (const name of new Set(stackNames(i))) out.set(name, (out.get(name) ?? 0) + int64(sample.value[k] ?? 0))
       })
       return out
     },
     total (type) {
       const k = index(type)
-      return profile.sample.reduce((sum, sample) => sum + Number(sample.value[k]), 0)
+      return profile.sample.reduce((sum, sample) => sum + int64(sample.value[k] ?? 0), 0)
     }
   }
 }

@@ -1,0 +1,66 @@
+import pprof from 'pprof'
+import { describe, expect, it } from 'vitest'
+import { build } from './support/app.js'
+import { decodeProfile } from './support/decode.js'
+
+function samplerRunning (): boolean {
+  try {
+    pprof.heap.v8Profile()
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('two Fastify instances in one process', () => {
+  it('share V8\'s heap sampler, keep their own state, and stop it when the last one closes', async () => {
+    expect(samplerRunning()).toBe(false)
+    const a = await build({ prefix: '/a' })
+    const b = await build({ prefix: '/b', symbolTableSize: 10 })
+    expect(samplerRunning()).toBe(true)
+    for (const [app, prefix] of [[a, '/a'], [b, '/b']] as const) {
+      const res = await app.inject(`${prefix}/heap`)
+      expect(res.statusCode).toBe(200)
+      expect(decodeProfile(res.rawPayload).profile.sample.length).toBeGreaterThan(0)
+    }
+    // Symbols handed out by one instance are not known to the other.
+    const text = (await a.inject('/a/pprof/goroutine?debug=1')).payload
+    const address = /@ (0x[0-9a-f]+)/.exec(text)?.[1] as string
+    expect((await a.inject(`/a/pprof/symbol?${address}`)).payload).toMatch(/^num_symbols: 1\n0x[0-9a-f]+ \S+\n$/)
+    expect((await b.inject(`/b/pprof/symbol?${address}`)).payload).toBe('num_symbols: 1\n')
+
+    await a.close()
+    expect(samplerRunning()).toBe(true)
+    expect((await b.inject('/b/heap')).statusCode).toBe(200)
+    await b.close()
+    expect(samplerRunning()).toBe(false)
+  })
+
+  it('the profiler lease is process-wide: a CPU profile in one instance makes the other answer 409', async () => {
+    const a = await build()
+    const b = await build()
+    try {
+      const pending = a.inject('/debug/profile?seconds=1')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const busy = await b.inject('/debug/profile?seconds=1')
+      expect(busy.statusCode).toBe(409)
+      expect((await pending).statusCode).toBe(200)
+      expect((await b.inject('/debug/profile?seconds=1')).statusCode).toBe(200)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('leaves a heap sampler it did not start running', async () => {
+    pprof.heap.start(256 * 1024, 32)
+    try {
+      const app = await build()
+      expect((await app.inject('/debug/heap')).statusCode).toBe(200)
+      await app.close()
+      expect(samplerRunning()).toBe(true)
+    } finally {
+      pprof.heap.stop()
+    }
+  })
+})
