@@ -1,0 +1,113 @@
+// Heap profile stall suite: how long does GET /debug/heap block the event loop,
+// compared with the native step alone and with the pprof libraries' own path?
+//
+//   node bench/heap-stall.js [--quick] [--reps=3] [--mib=500,2048] [--arms=floor,pprof,datadog,plugin]
+//
+// Workload: bench/gensites.js, 10k allocation sites × 8 frames, filled to 500 MiB
+// (~8–9k call-tree nodes) and 2048 MiB (~30k nodes). Each arm runs in its own
+// child process (`node --max-old-space-size=8192 --expose-gc bench/heap-arm.js`),
+// sequentially, on the identical generated workload:
+//   floor   npm pprof heap.v8Profile() alone (the native step)
+//   pprof   npm pprof heap.profile() + encode()
+//   datadog @datadog/pprof heap.profile() + encode()
+//   plugin  app.inject('/debug/heap') with fastify-pprof registered in the same process
+// Each process measures `reps` times; cells are medians (min–max).
+import { writeFileSync, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { generateSites } from './gensites.js'
+import { runChild } from './lib/child.js'
+import { pluginAvailable } from './lib/plugin-available.js'
+import { median, cell, fmt, markdownTable } from './lib/stats.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const SITES = 10000
+const DEPTH = 8
+
+export function parseHeapArgs (argv) {
+  const get = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
+  const quick = argv.includes('--quick')
+  return {
+    quick,
+    reps: Number(get('reps') ?? 3),
+    mibs: (get('mib') ?? (quick ? '500' : '500,2048')).split(',').map(Number),
+    arms: (get('arms') ?? 'floor,pprof,datadog,plugin').split(','),
+  }
+}
+
+export async function runHeapStall ({ reps = 3, mibs = [500, 2048], arms = ['floor', 'pprof', 'datadog', 'plugin'], log = console.error } = {}) {
+  const sitesFile = generateSites(SITES, DEPTH)
+  const havePlugin = pluginAvailable()
+  const cases = []
+  for (const mib of mibs) {
+    const results = {}
+    for (const arm of arms) {
+      if (arm === 'plugin' && !havePlugin) {
+        log(`heap-stall: ${mib} MiB ${arm}: skipped (dist/index.js not built; run npm run build)`)
+        continue
+      }
+      const t0 = Date.now()
+      results[arm] = await runChild(join(here, 'heap-arm.js'), [arm, sitesFile, String(mib), String(reps)], {
+        execArgv: ['--max-old-space-size=8192', '--expose-gc'],
+      })
+      const r = results[arm]
+      log(`heap-stall: ${mib} MiB ${arm}: ${r.nodes} nodes, total ${fmt(median(r.runs.map((x) => x.totalMs)))} ms, ` +
+        `max stall ${fmt(median(r.runs.map((x) => x.eldMaxMs)))} ms (process ${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+    }
+    cases.push({ sites: SITES, depth: DEPTH, mib, results })
+  }
+  return { cases }
+}
+
+const col = (r, key) => r.runs.map((x) => x[key])
+
+/** Rows of [case, figure, value, target] for the combined table. */
+export function heapRows ({ cases }) {
+  const rows = []
+  for (const c of cases) {
+    const { floor, pprof, datadog, plugin } = c.results
+    const nodes = Object.values(c.results).map((r) => r.nodes)
+    const label = `heap ${c.sites / 1000}k×${c.depth}, ${c.mib} MiB, ${fmt(median(nodes), 0)} nodes`
+    const add = (figure, value, target = '') => rows.push([label, figure, value, target])
+    if (floor) add('floor: v8Profile() ms (= its stall)', cell(col(floor, 'totalMs')))
+    for (const [name, r] of [['pprof', pprof], ['datadog', datadog]]) {
+      if (!r) continue
+      add(`${name}: max stall ms, ELDmax / watchdog`, `${cell(col(r, 'eldMaxMs'))} / ${cell(col(r, 'watchdogMaxMs'))}`)
+      add(`${name}: total ms (profile() + encode() sync part)`,
+        `${cell(col(r, 'totalMs'))} (${fmt(median(col(r, 'profileMs')))} + ${fmt(median(col(r, 'encodeSyncMs')))})`)
+      add(`${name}: .pb.gz bytes, bytes/node`, `${fmt(median(col(r, 'bytes')), 0)}, ${fmt(median(col(r, 'bytes')) / r.nodes)}`)
+    }
+    if (plugin) {
+      add('plugin: max stall ms, ELDmax / watchdog', `${cell(col(plugin, 'eldMaxMs'))} / ${cell(col(plugin, 'watchdogMaxMs'))}`)
+      add('plugin: total ms (inject /debug/heap)', cell(col(plugin, 'totalMs')))
+      add('plugin: GC ms inside the request', cell(col(plugin, 'gcMs')))
+      add('plugin: .pb.gz bytes, bytes/node, samples', `${fmt(median(col(plugin, 'bytes')), 0)}, ${fmt(median(col(plugin, 'bytes')) / plugin.nodes)}, ${plugin.samples}`)
+      add('plugin: same-process v8Profile() ms', cell(plugin.inProcessFloor.map((x) => x.totalMs)))
+      if (floor) {
+        add('**ratio** plugin max stall / floor v8Profile()', fmt(median(col(plugin, 'eldMaxMs')) / median(col(floor, 'totalMs')), 2), '≤ 1.1')
+      }
+      add('ratio plugin max stall / same-process v8Profile()',
+        fmt(median(col(plugin, 'eldMaxMs')) / median(plugin.inProcessFloor.map((x) => x.totalMs)), 2), '(cross-check)')
+      if (pprof) add('**ratio** plugin total / pprof total', fmt(median(col(plugin, 'totalMs')) / median(col(pprof, 'totalMs')), 2), '≤ 0.5')
+      if (datadog) add('ratio plugin total / datadog total', fmt(median(col(plugin, 'totalMs')) / median(col(datadog, 'totalMs')), 2))
+    }
+    if (floor && pprof) add('ratio pprof max stall / floor v8Profile()', fmt(median(col(pprof, 'eldMaxMs')) / median(col(floor, 'totalMs')), 2))
+    if (floor && datadog) add('ratio datadog max stall / floor v8Profile()', fmt(median(col(datadog, 'eldMaxMs')) / median(col(floor, 'totalMs')), 2))
+  }
+  return rows
+}
+
+export function saveResult (name, data) {
+  const dir = join(here, 'results')
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  writeFileSync(file, JSON.stringify(data, null, 2))
+  return file
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const opts = parseHeapArgs(process.argv.slice(2))
+  const data = await runHeapStall(opts)
+  console.error(`saved ${saveResult('heap-stall', data)}`)
+  console.log(markdownTable(['case', 'figure', 'median (min–max)', 'target'], heapRows(data)))
+}
