@@ -3,11 +3,12 @@
 //
 //   node --max-old-space-size=8192 --expose-gc bench/heap-arm.js <arm> <sitesFile> <MiB> <reps>
 //
-// arm: floor | pprof | datadog | plugin. The process starts the heap sampler
+// arm: floor | pprof | datadog | plugin | plugin-phases. The process starts the heap sampler
 // (512 KiB, depth 64; for `plugin` by registering the plugin), fills the heap
 // with the generated workload, runs a full GC, then measures `reps` times.
 // The result is sent to the parent over IPC (or printed as JSON without one).
-import { gunzipSync } from 'node:zlib'
+import { gunzipSync, gzip } from 'node:zlib'
+import { promisify } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
 import { pathToFileURL } from 'node:url'
 import { performance } from 'node:perf_hooks'
@@ -20,6 +21,8 @@ const STACK_DEPTH = 64
 const [arm, sitesFile, mibArg, repsArg] = process.argv.slice(2)
 const mib = Number(mibArg)
 const reps = Number(repsArg ?? 3)
+const gzipAsync = promisify(gzip)
+let internals
 
 function countNodes (root) {
   let n = 0
@@ -43,7 +46,7 @@ async function main () {
   const pprof = (await import('pprof')).default
   let lib = pprof
   let app
-  if (arm === 'plugin') {
+  if (arm === 'plugin' || arm === 'plugin-phases') {
     const { default: Fastify } = await import('fastify')
     const { default: fastifyPprof } = await import('fastify-pprof')
     app = Fastify({ logger: false })
@@ -89,6 +92,25 @@ async function main () {
       const gz = await pending
       return { profileMs: t1 - t0, encodeSyncMs: t2 - t1, gz }
     },
+    'plugin-phases': async () => {
+      // Diagnostic: the plugin's /heap pipeline, phase by phase, through dist internals
+      // (imported by file path; the package exports only its entry point).
+      const phases = {}
+      const timed = async (name, fn) => {
+        const m = await measureStall(fn)
+        phases[`${name}Ms`] = m.totalMs
+        phases[`${name}StallMs`] = m.eldMaxMs
+        phases[`${name}GcMs`] = m.gcMs
+        return m.value
+      }
+      await timed('v8Profile', () => { pprof.heap.v8Profile() })
+      const frames = new internals.FrameTable()
+      const stacks = await timed('collect', () => internals.collectHeapStacks(frames, new internals.Slicer()))
+      const built = await timed('build', () => internals.buildProfile(internals.heapShape(INTERVAL_BYTES), frames, stacks.values(), { timeNanos: Date.now() * 1e6 }, new internals.Slicer()))
+      const raw = await timed('encodeAsync', () => built.encodeAsync())
+      const gz = await timed('gzip', () => gzipAsync(raw))
+      return { ...phases, stacks: stacks.size, frames: frames.frames.length, gz }
+    },
     plugin: async () => {
       const res = await app.inject({ method: 'GET', url: '/debug/heap' })
       if (res.statusCode !== 200) throw new Error(`/debug/heap answered ${res.statusCode}: ${res.body.slice(0, 200)}`)
@@ -96,6 +118,17 @@ async function main () {
     },
   }
 
+  if (arm === 'plugin-phases') {
+    const dist = new URL('../dist/', import.meta.url)
+    const load = async (file) => import(new URL(file, dist).href)
+    internals = {
+      ...await load('profiler/heap.js'),
+      ...await load('pprof/frames.js'),
+      ...await load('pprof/builder.js'),
+      ...await load('pprof/shapes.js'),
+      ...await load('cooperative.js'),
+    }
+  }
   const runs = []
   const inProcessFloor = []
   let lastGz
@@ -103,8 +136,8 @@ async function main () {
     const m = await measureStall(ops[arm])
     const { gz, ...phases } = m.value ?? {}
     if (gz) lastGz = gz
-    runs.push({ totalMs: m.totalMs, eldMaxMs: m.eldMaxMs, watchdogMaxMs: m.watchdogMaxMs, gcMs: m.gcMs, gcMaxMs: m.gcMaxMs, bytes: gz?.length, ...phases })
-    if (arm === 'plugin') {
+    runs.push({ ...m, value: undefined, bytes: gz?.length, ...phases })
+    if (arm === 'plugin' || arm === 'plugin-phases') {
       // Same-heap floor, interleaved with the plugin's measurements.
       const f = await measureStall(ops.floor)
       inProcessFloor.push({ totalMs: f.totalMs, eldMaxMs: f.eldMaxMs, watchdogMaxMs: f.watchdogMaxMs })

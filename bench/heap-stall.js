@@ -11,6 +11,9 @@
 //   pprof   npm pprof heap.profile() + encode()
 //   datadog @datadog/pprof heap.profile() + encode()
 //   plugin  app.inject('/debug/heap') with fastify-pprof registered in the same process
+//   plugin-phases (diagnostic) the plugin's /heap pipeline run phase by phase through
+//           dist internals (v8Profile, fold into stacks, build Profile, encodeAsync, gzip),
+//           each phase with its own stall meters: where the plugin's time goes
 // Each process measures `reps` times; cells are medians (min–max).
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -31,18 +34,18 @@ export function parseHeapArgs (argv) {
     quick,
     reps: Number(get('reps') ?? 3),
     mibs: (get('mib') ?? (quick ? '500' : '500,2048')).split(',').map(Number),
-    arms: (get('arms') ?? 'floor,pprof,datadog,plugin').split(','),
+    arms: (get('arms') ?? 'floor,pprof,datadog,plugin,plugin-phases').split(','),
   }
 }
 
-export async function runHeapStall ({ reps = 3, mibs = [500, 2048], arms = ['floor', 'pprof', 'datadog', 'plugin'], log = console.error } = {}) {
+export async function runHeapStall ({ reps = 3, mibs = [500, 2048], arms = ['floor', 'pprof', 'datadog', 'plugin', 'plugin-phases'], log = console.error } = {}) {
   const sitesFile = generateSites(SITES, DEPTH)
   const havePlugin = pluginAvailable()
   const cases = []
   for (const mib of mibs) {
     const results = {}
     for (const arm of arms) {
-      if (arm === 'plugin' && !havePlugin) {
+      if (arm.startsWith('plugin') && !havePlugin) {
         log(`heap-stall: ${mib} MiB ${arm}: skipped (dist/index.js not built; run npm run build)`)
         continue
       }
@@ -51,6 +54,7 @@ export async function runHeapStall ({ reps = 3, mibs = [500, 2048], arms = ['flo
         execArgv: ['--max-old-space-size=8192', '--expose-gc'],
       })
       const r = results[arm]
+      if (arm === 'plugin-phases') continue
       log(`heap-stall: ${mib} MiB ${arm}: ${r.nodes} nodes, total ${fmt(median(r.runs.map((x) => x.totalMs)))} ms, ` +
         `max stall ${fmt(median(r.runs.map((x) => x.eldMaxMs)))} ms (process ${((Date.now() - t0) / 1000).toFixed(1)} s)`)
     }
@@ -65,7 +69,7 @@ const col = (r, key) => r.runs.map((x) => x[key])
 export function heapRows ({ cases }) {
   const rows = []
   for (const c of cases) {
-    const { floor, pprof, datadog, plugin } = c.results
+    const { floor, pprof, datadog, plugin, 'plugin-phases': phases } = c.results
     const nodes = Object.values(c.results).map((r) => r.nodes)
     const label = `heap ${c.sites / 1000}k×${c.depth}, ${c.mib} MiB, ${fmt(median(nodes), 0)} nodes`
     const add = (figure, value, target = '') => rows.push([label, figure, value, target])
@@ -79,6 +83,7 @@ export function heapRows ({ cases }) {
     }
     if (plugin) {
       add('plugin: max stall ms, ELDmax / watchdog', `${cell(col(plugin, 'eldMaxMs'))} / ${cell(col(plugin, 'watchdogMaxMs'))}`)
+      add('plugin: largest stall besides the max, ms', cell(col(plugin, 'secondGapMs')))
       add('plugin: total ms (inject /debug/heap)', cell(col(plugin, 'totalMs')))
       add('plugin: GC ms inside the request', cell(col(plugin, 'gcMs')))
       add('plugin: .pb.gz bytes, bytes/node, samples', `${fmt(median(col(plugin, 'bytes')), 0)}, ${fmt(median(col(plugin, 'bytes')) / plugin.nodes)}, ${plugin.samples}`)
@@ -90,6 +95,13 @@ export function heapRows ({ cases }) {
         fmt(median(col(plugin, 'eldMaxMs')) / median(plugin.inProcessFloor.map((x) => x.totalMs)), 2), '(cross-check)')
       if (pprof) add('**ratio** plugin total / pprof total', fmt(median(col(plugin, 'totalMs')) / median(col(pprof, 'totalMs')), 2), '≤ 0.5')
       if (datadog) add('ratio plugin total / datadog total', fmt(median(col(plugin, 'totalMs')) / median(col(datadog, 'totalMs')), 2))
+    }
+    if (phases) {
+      for (const [name, what] of [['v8Profile', 'v8Profile() alone'], ['collect', 'v8Profile() + fold into stacks'],
+        ['build', 'build pprof-format Profile'], ['encodeAsync', 'encodeAsync()'], ['gzip', 'gzip (thread pool)']]) {
+        add(`plugin phase: ${what}, ms total / max stall / GC`,
+          `${cell(col(phases, `${name}Ms`))} / ${fmt(median(col(phases, `${name}StallMs`)))} / ${fmt(median(col(phases, `${name}GcMs`)))}`)
+      }
     }
     if (floor && pprof) add('ratio pprof max stall / floor v8Profile()', fmt(median(col(pprof, 'eldMaxMs')) / median(col(floor, 'totalMs')), 2))
     if (floor && datadog) add('ratio datadog max stall / floor v8Profile()', fmt(median(col(datadog, 'eldMaxMs')) / median(col(floor, 'totalMs')), 2))

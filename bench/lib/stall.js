@@ -22,15 +22,19 @@ const gcObserver = new PerformanceObserver((list) => {
 gcObserver.observe({ entryTypes: ['gc'] })
 
 /**
- * Runs `op` once and returns { totalMs, eldMaxMs, watchdogMaxMs, gcMs, gcMaxMs, value }.
+ * Runs `op` once and returns { totalMs, eldMaxMs, watchdogMaxMs, secondGapMs, gaps5ms, gcMs, gcMaxMs, value }
+ * (gaps5ms: how many watchdog gaps of 5 ms or more).
  * `value` is whatever `op` resolved to.
  */
 export async function measureStall (op) {
   let last = performance.now()
   let maxGap = 0
+  let gaps = []
   const watchdog = setInterval(() => {
     const now = performance.now()
-    if (now - last > maxGap) maxGap = now - last
+    const gap = now - last
+    if (gap > maxGap) maxGap = gap
+    if (gap >= 5 && gaps.length < 1000) gaps.push({ at: last, ms: gap })
     last = now
   }, 1)
   await sleep(5)
@@ -38,6 +42,7 @@ export async function measureStall (op) {
   await sleep(5) // the reset gotcha: let the histogram take a fresh timestamp first
   gcEntries.length = 0
   maxGap = 0
+  gaps = []
   last = performance.now()
   const t0 = performance.now()
   const value = await op()
@@ -53,7 +58,15 @@ export async function measureStall (op) {
     gcMs += e.duration
     if (e.duration > gcMaxMs) gcMaxMs = e.duration
   }
-  return { totalMs: t1 - t0, eldMaxMs, watchdogMaxMs: maxGap, gcMs, gcMaxMs, value }
+  const sorted = gaps.map((g) => g.ms).sort((a, b) => b - a)
+  // Timeline (ms from the operation's start) of the 5 largest blocks and of GC pauses ≥ 1 ms, for diagnosis.
+  const timeline = {
+    blocks: gaps.sort((a, b) => b.ms - a.ms).slice(0, 5).map((g) => ({ at: +(g.at - t0).toFixed(1), ms: +g.ms.toFixed(1) })),
+    gc: gcEntries.filter((e) => e.duration >= 1 && e.start + e.duration >= t0 && e.start <= t1)
+      .map((e) => ({ at: +(e.start - t0).toFixed(1), ms: +e.duration.toFixed(1), kind: e.kind })),
+  }
+  // secondGapMs: the largest block other than the largest one (e.g. besides V8's native step).
+  return { totalMs: t1 - t0, eldMaxMs, watchdogMaxMs: maxGap, secondGapMs: sorted[1] ?? 0, gaps5ms: sorted.length, gcMs, gcMaxMs, timeline, value }
 }
 
 export function stopStallMeters () {
