@@ -1,7 +1,8 @@
-import bindings from 'pprof/out/src/time-profiler-bindings.js'
-import type { TimeProfile, TimeProfileNode } from 'pprof/out/src/v8-types.js'
+import { Session } from 'node:inspector'
+import type { Profiler } from 'node:inspector'
 import type { Slicer } from '../cooperative.js'
-import { type FrameTable, StackSet } from '../pprof/frames.js'
+import { type Frame, type FrameTable, StackSet } from '../pprof/frames.js'
+import { functionName } from './names.js'
 
 /** A CPU profile as stacks of [samples, cpu nanoseconds]. */
 export interface CpuStacks {
@@ -9,6 +10,12 @@ export interface CpuStacks {
   readonly startNanos: number
   readonly durationNanos: number
   readonly periodNanos: number
+}
+
+/** A running V8 CPU profile; stop() or discard() ends it exactly once. */
+export interface CpuRecording {
+  stop (frames: FrameTable, slicer: Slicer): Promise<CpuStacks>
+  discard (): void
 }
 
 // V8 marks samples taken while the loop waited: that is not CPU time.
@@ -20,69 +27,106 @@ interface NodeProcess {
   _stopProfilerIdleNotifier?: () => void
 }
 
-/** A running V8 CPU profile; stop() or discard() ends it exactly once. */
-export interface CpuRecording {
-  stop (frames: FrameTable, slicer: Slicer): Promise<CpuStacks>
-  discard (): void
+function post<T> (session: Session, method: string, params?: object): T {
+  let result: T | undefined
+  let failure: Error | null = null
+  // A same-thread session answers synchronously.
+  session.post(method, params ?? {}, (err, res) => {
+    failure = err
+    result = res as T
+  })
+  if (failure !== null) throw failure
+  return result as T
 }
 
 /**
- * Starts V8's CPU profiler on this thread with line-level attribution.
+ * Starts V8's CPU profiler on this thread through an in-process inspector
+ * session (no port is opened). Unlike npm pprof's line mode, the inspector
+ * keeps each function's own position, so two anonymous arrow functions stay
+ * two functions, and still gives the line of every sample.
  * Node's undocumented idle notifier lets V8 tell idle waits from native work.
  * The caller holds the process guard's heavy lease.
  */
 export function startCpuProfile (hz: number): CpuRecording {
   const intervalMicros = Math.max(1, Math.round(1e6 / hz))
-  const title = `fastify-pprof-${process.hrtime.bigint()}`
   const proc = process as unknown as NodeProcess
+  const session = new Session()
+  session.connect()
   const startNanos = Date.now() * 1e6
-  bindings.setSamplingInterval(intervalMicros)
-  proc._startProfilerIdleNotifier?.()
-  bindings.startProfiling(title, true)
+  try {
+    post(session, 'Profiler.enable')
+    post(session, 'Profiler.setSamplingInterval', { interval: intervalMicros })
+    proc._startProfilerIdleNotifier?.()
+    post(session, 'Profiler.start')
+  } catch (err) {
+    proc._stopProfilerIdleNotifier?.()
+    session.disconnect()
+    throw err
+  }
   let ended = false
-  const end = (): TimeProfile | undefined => {
+  const end = (): Profiler.Profile | undefined => {
     if (ended) return undefined
     ended = true
     try {
-      return bindings.stopProfiling(title, true) as TimeProfile
+      return post<Profiler.StopReturnType>(session, 'Profiler.stop').profile
     } finally {
       proc._stopProfilerIdleNotifier?.()
+      session.disconnect()
     }
   }
   return {
     discard () { end() },
     async stop (frames, slicer) {
-      const result = end()
-      if (result === undefined) throw new Error('CPU profile already ended')
+      const profile = end()
+      if (profile === undefined) throw new Error('CPU profile already ended')
       const periodNanos = intervalMicros * 1000
-      const stacks = await foldTimeTree(result.topDownRoot, frames, periodNanos, slicer)
-      // V8 reports start and end in microseconds.
-      return { stacks, startNanos, durationNanos: Math.max(0, (result.endTime - result.startTime) * 1000), periodNanos }
+      const stacks = await foldProfile(profile, frames, periodNanos, slicer)
+      // The inspector reports start and end in microseconds.
+      return { stacks, startNanos, durationNanos: Math.max(0, (profile.endTime - profile.startTime) * 1000), periodNanos }
     }
   }
 }
 
-interface PathEntry { node: TimeProfileNode, depth: number }
+function frameOf (node: Profiler.ProfileNode, line: number): Frame {
+  const { callFrame } = node
+  // CDP positions are 0-based; pprof's are 1-based.
+  const functionLine = callFrame.lineNumber + 1
+  return {
+    name: functionName(callFrame.functionName, callFrame.url, functionLine),
+    file: callFrame.url,
+    line,
+    column: line === functionLine ? callFrame.columnNumber + 1 : 0,
+    functionLine
+  }
+}
 
-async function foldTimeTree (root: TimeProfileNode, frames: FrameTable, periodNanos: number, slicer: Slicer): Promise<StackSet> {
+async function foldProfile (profile: Profiler.Profile, frames: FrameTable, periodNanos: number, slicer: Slicer): Promise<StackSet> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const stacks = new StackSet()
-  const path: number[] = []
-  const pending: PathEntry[] = []
-  const start = root.name === ROOT ? root.children : [root]
-  for (const child of start) pending.push({ node: child as TimeProfileNode, depth: 0 })
+  const root = profile.nodes[0]
+  if (root === undefined) return stacks
+  // Callers are attributed to the function's own line (CDP has no call-site
+  // lines); the sampled function gets one frame per sampled line.
+  const pending: Array<{ id: number, parent: readonly number[] }> = (root.callFrame.functionName === ROOT ? root.children ?? [] : [root.id]).map((id) => ({ id, parent: [] }))
   while (pending.length > 0) {
-    const { node, depth } = pending.pop() as PathEntry
-    if (node.name === IDLE) continue
-    path.length = depth
-    path.push(frames.id({
-      name: node.name ?? '',
-      file: node.scriptName,
-      line: node.lineNumber ?? 0,
-      column: node.columnNumber ?? 0,
-      functionLine: 0
-    }))
-    if (node.hitCount > 0) stacks.add(path.slice().reverse(), [node.hitCount, node.hitCount * periodNanos])
-    for (const child of node.children) pending.push({ node: child as TimeProfileNode, depth: depth + 1 })
+    const { id, parent } = pending.pop() as { id: number, parent: readonly number[] }
+    const node = byId.get(id)
+    if (node === undefined || node.callFrame.functionName === IDLE) continue
+    const self = node.hitCount ?? 0
+    if (self > 0) {
+      const ticks = node.positionTicks ?? []
+      let attributed = 0
+      for (const t of ticks) {
+        attributed += t.ticks
+        stacks.add([frames.id(frameOf(node, t.line)), ...parent], [t.ticks, t.ticks * periodNanos])
+      }
+      const rest = self - attributed
+      if (rest > 0) stacks.add([frames.id(frameOf(node, node.callFrame.lineNumber + 1)), ...parent], [rest, rest * periodNanos])
+    }
+    if (node.children !== undefined && node.children.length > 0) {
+      const path = [frames.id(frameOf(node, node.callFrame.lineNumber + 1)), ...parent]
+      for (const child of node.children) pending.push({ id: child, parent: path })
+    }
     await slicer.tick()
   }
   return stacks

@@ -2,6 +2,7 @@ import pprof from 'pprof'
 import type { AllocationProfileNode } from 'pprof'
 import type { Slicer } from '../cooperative.js'
 import { type FrameTable, StackSet } from '../pprof/frames.js'
+import { functionName } from './names.js'
 
 /** Go's names: inuse_objects/count then inuse_space/bytes. */
 export const HEAP_VALUES = 2
@@ -26,7 +27,7 @@ export async function collectHeapStacks (frames: FrameTable, slicer: Slicer): Pr
     const { node, depth } = pending.pop() as PathEntry
     path.length = depth
     path.push(frames.id({
-      name: node.name ?? '',
+      name: functionName(node.name, node.scriptName, node.lineNumber ?? 0),
       file: node.scriptName,
       line: node.lineNumber ?? 0,
       column: node.columnNumber ?? 0,

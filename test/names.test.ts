@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest'
+import { functionName } from '../src/profiler/names.js'
+import { frameAddress, slotOf } from '../src/pprof/address.js'
+
+describe('function names', () => {
+  it('keeps real names', () => {
+    expect(functionName('handler', '/app/x.js', 3)).toBe('handler')
+  })
+
+  it('tells anonymous functions apart by file and line, without a slash', () => {
+    expect(functionName('', '/app/src/routes.js', 12)).toBe('(anonymous routes.js:12)')
+    expect(functionName(undefined, 'file:///app/src/a.mjs', 0)).toBe('(anonymous a.mjs)')
+    expect(functionName('', '', 0)).toBe('(anonymous)')
+  })
+})
+
+describe('frame addresses', () => {
+  const frame = { name: 'f', file: '/a.js', line: 3, column: 1, functionLine: 3 }
+
+  it('are stable, nonzero, 16-byte aligned and JS-safe', () => {
+    const a = frameAddress(frame)
+    expect(frameAddress({ ...frame })).toBe(a)
+    expect(a).toBeGreaterThan(0)
+    expect(a % 16).toBe(0)
+    expect(Number.isSafeInteger(a)).toBe(true)
+  })
+
+  it('differ when name, file, line or column differ', () => {
+    const all = [frame, { ...frame, name: 'g' }, { ...frame, file: '/b.js' }, { ...frame, line: 4 }, { ...frame, column: 2 }].map(frameAddress)
+    expect(new Set(all).size).toBe(all.length)
+  })
+
+  it('map back from address - 1, which pprof asks /symbol about', () => {
+    const a = frameAddress(frame)
+    expect(slotOf(a)).toBe(a)
+    expect(slotOf(a - 1)).toBe(a)
+  })
+})
