@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import type { ResolvedOptions } from './options.js'
 import { retainHeapSampler } from './profiler/process-guard.js'
+import { RuntimeSampler } from './stats/sampler.js'
 import { SymbolTable } from './symbols.js'
 
 /**
@@ -11,6 +12,7 @@ import { SymbolTable } from './symbols.js'
 export class PprofContext {
   readonly options: ResolvedOptions
   readonly symbols: SymbolTable
+  readonly sampler: RuntimeSampler
   /** The interval the shared heap sampler really runs at. */
   readonly heapIntervalBytes: number
   readonly #shutdown = new AbortController()
@@ -20,6 +22,11 @@ export class PprofContext {
   constructor (options: ResolvedOptions) {
     this.options = options
     this.symbols = new SymbolTable(options.symbolTableSize)
+    this.sampler = new RuntimeSampler({
+      intervalMs: options.statsIntervalMs,
+      costlyIntervalMs: options.costlyStatsIntervalMs,
+      historySize: Math.ceil(options.historySeconds * 1000 / options.statsIntervalMs)
+    })
     const sampler = retainHeapSampler(options.heapIntervalBytes, options.heapStackDepth)
     this.heapIntervalBytes = sampler.intervalBytes
     this.#releaseHeap = () => sampler.release()
@@ -36,6 +43,7 @@ export class PprofContext {
 
   close (): void {
     this.beginShutdown()
+    this.sampler.stop()
     this.#releaseHeap()
   }
 

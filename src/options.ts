@@ -28,6 +28,14 @@ export interface FastifyPprofOptions {
   maxProfileSeconds?: number
   /** How many address-to-function entries `/pprof/symbol` remembers. @defaultValue 100000 */
   symbolTableSize?: number
+  /** How often the runtime sampler records a history point, in ms. @defaultValue 1000 */
+  statsIntervalMs?: number
+  /** How much history `/stats/history` keeps, in seconds (memory is fixed by this). @defaultValue 3600 */
+  historySeconds?: number
+  /** How often active resources and open descriptors are re-counted, in ms. @defaultValue 5000 */
+  costlyStatsIntervalMs?: number
+  /** Show the full argv in `/vars` (it can hold secrets). @defaultValue false */
+  exposeArgv?: boolean
 }
 
 export interface ResolvedOptions {
@@ -39,6 +47,10 @@ export interface ResolvedOptions {
   readonly defaultProfileSeconds: number
   readonly maxProfileSeconds: number
   readonly symbolTableSize: number
+  readonly statsIntervalMs: number
+  readonly historySeconds: number
+  readonly costlyStatsIntervalMs: number
+  readonly exposeArgv: boolean
 }
 
 export const DEFAULTS = Object.freeze({
@@ -49,7 +61,11 @@ export const DEFAULTS = Object.freeze({
   cpuSamplingHz: 100,
   defaultProfileSeconds: 30,
   maxProfileSeconds: 300,
-  symbolTableSize: 100_000
+  symbolTableSize: 100_000,
+  statsIntervalMs: 1000,
+  historySeconds: 3600,
+  costlyStatsIntervalMs: 5000,
+  exposeArgv: false
 })
 
 // setTimeout overflows past 2^31-1 ms (about 24.8 days) and then fires at once.
@@ -64,6 +80,12 @@ function integer (name: string, value: unknown, fallback: number, min: number, m
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new errors.FST_PPROF_INVALID_OPTION(name, `must be an integer from ${min} to ${max}`)
   }
+  return value
+}
+
+function flag (name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') throw new errors.FST_PPROF_INVALID_OPTION(name, 'must be a boolean')
   return value
 }
 
@@ -107,6 +129,10 @@ export function resolveOptions (opts: FastifyPprofOptions = {}): ResolvedOptions
     cpuSamplingHz: integer('cpuSamplingHz', opts.cpuSamplingHz, DEFAULTS.cpuSamplingHz, 1, 10_000),
     defaultProfileSeconds,
     maxProfileSeconds,
-    symbolTableSize: integer('symbolTableSize', opts.symbolTableSize, DEFAULTS.symbolTableSize, 0, 10_000_000)
+    symbolTableSize: integer('symbolTableSize', opts.symbolTableSize, DEFAULTS.symbolTableSize, 0, 10_000_000),
+    statsIntervalMs: integer('statsIntervalMs', opts.statsIntervalMs, DEFAULTS.statsIntervalMs, 100, 3_600_000),
+    historySeconds: integer('historySeconds', opts.historySeconds, DEFAULTS.historySeconds, 0, 7 * 86_400),
+    costlyStatsIntervalMs: integer('costlyStatsIntervalMs', opts.costlyStatsIntervalMs, DEFAULTS.costlyStatsIntervalMs, 100, 3_600_000),
+    exposeArgv: flag('exposeArgv', opts.exposeArgv, DEFAULTS.exposeArgv)
   })
 }

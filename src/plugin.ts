@@ -5,12 +5,14 @@ import type { ResolvedOptions } from './options.js'
 import { registerCpuProfile } from './routes/cpu.js'
 import { registerIndexPages } from './routes/index-pages.js'
 import { NAMED_PROFILES, registerNamedProfile } from './routes/named.js'
+import { registerStats } from './routes/stats.js'
 import { registerSymbol } from './routes/symbol.js'
 import { errors } from './errors.js'
 
 /** The encapsulated scope mounted at the prefix: every route of the plugin. */
 export async function pprofScope (scope: FastifyInstance, opts: { resolved: ResolvedOptions }): Promise<void> {
   const ctx = new PprofContext(opts.resolved)
+  ctx.sampler.watchServer(scope.server)
   // preClose runs before the server waits for in-flight requests: a running
   // profile must end now, not after its 30 seconds.
   scope.addHook('preClose', async () => ctx.beginShutdown())
@@ -24,6 +26,7 @@ export async function pprofScope (scope: FastifyInstance, opts: { resolved: Reso
   const heap = NAMED_PROFILES.find((p) => p.name === 'heap')
   if (heap !== undefined) registerNamedProfile(scope, ctx, '/heap', heap)
   registerSymbol(scope, ctx, '/pprof/symbol')
+  registerStats(scope, ctx)
   // cmdline can hold secrets; a Go execution trace has no Node equivalent.
   scope.get('/pprof/cmdline', async () => { throw new errors.FST_PPROF_UNKNOWN_PROFILE() })
   scope.get('/pprof/trace', async () => { throw new errors.FST_PPROF_NOT_IMPLEMENTED('execution traces are a Go runtime feature') })

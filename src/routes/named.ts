@@ -13,6 +13,7 @@ import { FrameTable, StackSet } from '../pprof/frames.js'
 import { contentionText, countText, heapText } from '../pprof/legacy-text.js'
 import { allocsShape, contentionShape, countShape, heapShape } from '../pprof/shapes.js'
 import { collectHeapStacks, countHeapRecords } from '../profiler/heap.js'
+import { memStatsBlock, readStats } from '../stats/snapshot.js'
 
 /** A profile Go serves by name through its index (runtime/pprof.Lookup). */
 export interface NamedProfile {
@@ -22,6 +23,11 @@ export interface NamedProfile {
   text (ctx: PprofContext, frames: FrameTable, stacks: StackSet): string
   /** The count shown on Go's index page. */
   count (): number
+}
+
+// Like Go, the text heap profile ends with the MemStats block.
+function heapTextWithMemStats (ctx: PprofContext, frames: FrameTable, stacks: StackSet): string {
+  return heapText(frames, stacks, ctx.heapIntervalBytes, (a, n) => ctx.symbols.remember(a, n)) + '\n' + memStatsBlock(readStats(ctx.sampler))
 }
 
 const empty = async (): Promise<StackSet> => new StackSet()
@@ -39,14 +45,14 @@ export const NAMED_PROFILES: readonly NamedProfile[] = [
     name: 'heap',
     shape: (ctx) => heapShape(ctx.heapIntervalBytes),
     collect: async (_ctx, frames, slicer) => await collectHeapStacks(frames, slicer),
-    text: (ctx, frames, stacks) => heapText(frames, stacks, ctx.heapIntervalBytes, (a, n) => ctx.symbols.remember(a, n)),
+    text: heapTextWithMemStats,
     count: countHeapRecords
   },
   {
     name: 'allocs',
     shape: (ctx) => allocsShape(ctx.heapIntervalBytes),
     collect: empty,
-    text: (ctx, frames, stacks) => heapText(frames, stacks, ctx.heapIntervalBytes, (a, n) => ctx.symbols.remember(a, n)),
+    text: heapTextWithMemStats,
     count: () => 0
   },
   {

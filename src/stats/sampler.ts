@@ -1,0 +1,154 @@
+import { readdir } from 'node:fs/promises'
+import type { Server } from 'node:http'
+import { type EventLoopUtilization, type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { GcStats } from './gc.js'
+import { History } from './history.js'
+
+/** Event-loop numbers over the last sampling interval, in milliseconds. */
+export interface LoopSnapshot {
+  readonly minMs: number
+  readonly meanMs: number
+  readonly p50Ms: number
+  readonly p90Ms: number
+  readonly p99Ms: number
+  readonly maxMs: number
+  /** Fraction of the interval the loop was busy (0..1). */
+  readonly utilization: number
+  readonly intervalMs: number
+}
+
+/** What is too costly to read per request at scale, sampled in the background. */
+export interface CostlySnapshot {
+  readonly activeResourcesByType: Readonly<Record<string, number>>
+  readonly activeResources: number
+  /** Undefined where /proc/self/fd cannot be read. */
+  readonly openFds: number | undefined
+  /** When this was read, ms since the epoch. */
+  readonly sampledAt: number
+}
+
+export interface SamplerOptions {
+  readonly intervalMs: number
+  readonly costlyIntervalMs: number
+  readonly historySize: number
+}
+
+// The histogram's own granularity shows up as delay; under-pressure subtracts it too.
+const RESOLUTION_MS = 10
+
+function countByType (types: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const t of types) out[t] = (out[t] ?? 0) + 1
+  return out
+}
+
+async function countOpenFds (): Promise<number | undefined> {
+  try {
+    return (await readdir('/proc/self/fd')).length
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The per-instance runtime sampler behind /stats, /stats/history and
+ * /metrics. A 1 s timer (unref'd, so it never keeps the process alive) reads
+ * the event-loop delay histogram and ELU for the interval, appends a history
+ * point, and every few seconds refreshes the costly counts: with 10k sockets,
+ * getActiveResourcesInfo() costs about 0.34 ms and counting /proc/self/fd
+ * about 9 ms, which a scrape per second must not pay each time.
+ */
+export class RuntimeSampler {
+  readonly gc = new GcStats()
+  readonly history: History
+  readonly startedAt = Date.now()
+  requestsInFlight = 0
+  loop: LoopSnapshot = { minMs: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, maxMs: 0, utilization: 0, intervalMs: 0 }
+  costly: CostlySnapshot
+  readonly #options: SamplerOptions
+  readonly #delay: IntervalHistogram
+  #elu: EventLoopUtilization
+  #lastTick = performance.now()
+  #lastCostly = 0
+  #refreshing = false
+  #timer: NodeJS.Timeout | undefined
+  #server: Server | undefined
+  readonly #onRequest = (_req: unknown, res: NodeJS.EventEmitter): void => {
+    this.requestsInFlight++
+    res.once('close', () => { this.requestsInFlight-- })
+  }
+
+  constructor (options: SamplerOptions) {
+    this.#options = options
+    this.history = new History(options.historySize)
+    this.#delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS })
+    this.#delay.enable()
+    this.#elu = performance.eventLoopUtilization()
+    const types = process.getActiveResourcesInfo()
+    this.costly = { activeResourcesByType: countByType(types), activeResources: types.length, openFds: undefined, sampledAt: Date.now() }
+    this.#timer = setTimeout(() => this.#tick(), options.intervalMs)
+    this.#timer.unref()
+  }
+
+  /** Counts in-flight requests of this app's HTTP server (inject() does not go through it). */
+  watchServer (server: Server): void {
+    this.#server = server
+    server.on('request', this.#onRequest)
+  }
+
+  #tick (): void {
+    const now = performance.now()
+    const h = this.#delay
+    const ms = (ns: number): number => Math.max(0, ns / 1e6 - RESOLUTION_MS)
+    const elu = performance.eventLoopUtilization(this.#elu)
+    this.#elu = performance.eventLoopUtilization()
+    this.loop = {
+      minMs: h.count > 0 ? ms(h.min) : 0,
+      meanMs: h.count > 0 ? ms(h.mean) : 0,
+      p50Ms: h.count > 0 ? ms(h.percentile(50)) : 0,
+      p90Ms: h.count > 0 ? ms(h.percentile(90)) : 0,
+      p99Ms: h.count > 0 ? ms(h.percentile(99)) : 0,
+      maxMs: h.count > 0 ? ms(h.max) : 0,
+      utilization: elu.utilization,
+      intervalMs: now - this.#lastTick
+    }
+    h.reset()
+    this.#lastTick = now
+    if (Date.now() - this.#lastCostly >= this.#options.costlyIntervalMs) void this.refreshCostly()
+    const mem = process.memoryUsage()
+    this.history.push(Date.now(), {
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
+      heapTotal: mem.heapTotal,
+      external: mem.external,
+      gcPauseMs: this.gc.takeIntervalPause() / 1e6,
+      eventLoopDelayP99Ms: this.loop.p99Ms,
+      eventLoopUtilization: this.loop.utilization,
+      activeResources: this.costly.activeResources,
+      requestsInFlight: this.requestsInFlight
+    })
+    this.#timer?.refresh()
+  }
+
+  /** Re-reads active resources and open descriptors (readdir runs off the loop). */
+  async refreshCostly (): Promise<void> {
+    if (this.#refreshing) return
+    this.#refreshing = true
+    this.#lastCostly = Date.now()
+    try {
+      const types = process.getActiveResourcesInfo()
+      const openFds = await countOpenFds()
+      this.costly = { activeResourcesByType: countByType(types), activeResources: types.length, openFds, sampledAt: Date.now() }
+    } finally {
+      this.#refreshing = false
+    }
+  }
+
+  stop (): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#delay.disable()
+    this.gc.stop()
+    this.#server?.removeListener('request', this.#onRequest)
+  }
+}
