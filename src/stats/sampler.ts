@@ -114,7 +114,7 @@ export class RuntimeSampler {
     }
     h.reset()
     this.#lastTick = now
-    if (Date.now() - this.#lastCostly >= this.#options.costlyIntervalMs) void this.refreshCostly()
+    if (Date.now() - this.#lastCostly >= this.#options.costlyIntervalMs) this.refreshCostly().catch(() => {})
     const mem = process.memoryUsage()
     this.history.push(Date.now(), {
       rss: mem.rss,
