@@ -12,6 +12,8 @@ export interface LoopSnapshot {
   readonly p90Ms: number
   readonly p99Ms: number
   readonly maxMs: number
+  /** Standard deviation of the delays (the resolution offset cancels out). */
+  readonly stddevMs: number
   /** Fraction of the interval the loop was busy (0..1). */
   readonly utilization: number
   readonly intervalMs: number
@@ -63,7 +65,7 @@ export class RuntimeSampler {
   readonly history: History
   readonly startedAt = Date.now()
   requestsInFlight = 0
-  loop: LoopSnapshot = { minMs: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, maxMs: 0, utilization: 0, intervalMs: 0 }
+  loop: LoopSnapshot = { minMs: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, maxMs: 0, stddevMs: 0, utilization: 0, intervalMs: 0 }
   costly: CostlySnapshot
   readonly #options: SamplerOptions
   readonly #delay: IntervalHistogram
@@ -86,6 +88,7 @@ export class RuntimeSampler {
     this.#elu = performance.eventLoopUtilization()
     const types = process.getActiveResourcesInfo()
     this.costly = { activeResourcesByType: countByType(types), activeResources: types.length, openFds: undefined, sampledAt: Date.now() }
+    this.refreshCostly().catch(() => {})
     this.#timer = setTimeout(() => this.#tick(), options.intervalMs)
     this.#timer.unref()
   }
@@ -109,6 +112,7 @@ export class RuntimeSampler {
       p90Ms: h.count > 0 ? ms(h.percentile(90)) : 0,
       p99Ms: h.count > 0 ? ms(h.percentile(99)) : 0,
       maxMs: h.count > 0 ? ms(h.max) : 0,
+      stddevMs: h.count > 0 && Number.isFinite(h.stddev) ? h.stddev / 1e6 : 0,
       utilization: elu.utilization,
       intervalMs: now - this.#lastTick
     }
