@@ -16,6 +16,8 @@
 //   bare, sampler, plugin, plugin-nosampler, and plugin+cpu: the `plugin` process
 //   while GET /debug/profile?seconds=S+1 runs (it starts 250 ms before the load
 //   window and ends after it; the suite waits for the profile before moving on).
+// Then bench/inject-cost.js measures the same comparisons in-process with inject()
+// (µs per request, per-round differences), which this VM can resolve.
 import http from 'node:http'
 import { fork } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -23,6 +25,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pluginAvailable } from './lib/plugin-available.js'
+import { runChild } from './lib/child.js'
 import { median, cell, fmt, markdownTable } from './lib/stats.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -35,6 +38,7 @@ export function parseThroughputArgs (argv) {
     reps: Number(get('reps') ?? (quick ? 3 : 7)),
     seconds: Number(get('seconds') ?? (quick ? 1.5 : 3)),
     conns: Number(get('conns') ?? 50),
+    injectRounds: Number(get('inject-rounds') ?? (quick ? 15 : 31)),
     pin: !argv.includes('--no-pin') && existsSync('/usr/bin/taskset'),
   }
 }
@@ -69,7 +73,7 @@ function httpGet (port, path) {
   })
 }
 
-export async function runThroughput ({ reps = 7, seconds = 3, conns = 50, pin = true, log = console.error } = {}) {
+export async function runThroughput ({ reps = 7, seconds = 3, conns = 50, pin = true, injectRounds = 31, log = console.error } = {}) {
   if (!pluginAvailable()) {
     log('throughput: skipped (dist/index.js not built; run npm run build)')
     return null
@@ -119,7 +123,9 @@ export async function runThroughput ({ reps = 7, seconds = 3, conns = 50, pin = 
 
   for (const s of Object.values(servers)) s.child.send({ cmd: 'close' })
   gen.child.send({ cmd: 'close' })
-  return { reps, seconds, conns, pin, runs }
+  log(`throughput: in-process inject() cost, ${injectRounds} rounds × 1000 requests per arm`)
+  const inject = await runChild(join(here, 'inject-cost.js'), [String(injectRounds), '1000'])
+  return { reps, seconds, conns, pin, runs, inject }
 }
 
 export function throughputRows (data) {
@@ -145,6 +151,20 @@ export function throughputRows (data) {
   for (const [a, b, what, target] of pairs) {
     add(`ratio req/s ${a} / ${b} (${what})`, cell(ratio(a, b), 3), target)
     add(`ratio CPU/req ${a} / ${b}`, cell(ratio(a, b, 'serverCpuUsPerReq'), 3))
+  }
+  const inj = data.inject
+  if (inj) {
+    const ilabel = `inject() GET /plain in-process, ${inj.runs.length} rounds × ${inj.count}`
+    const iadd = (figure, value, target = '') => rows.push([ilabel, figure, value, target])
+    for (const arm of ['bare:off', 'bare:on', 'plugin:off', 'plugin:on']) {
+      iadd(`${arm.replace(':', ', sampler ')}: µs/request`, cell(inj.runs.map((r) => r[arm])))
+    }
+    const diff = (a, b) => inj.runs.map((r) => r[a] - r[b])
+    const pct = (a, b) => `${cell(diff(a, b), 2)} µs (${fmt(100 * median(diff(a, b)) / median(inj.runs.map((r) => r[b])), 1)} %)`
+    iadd('plugin − bare, sampler on (registration cost per request)', pct('plugin:on', 'bare:on'), '≈ 0.1 µs (one hook); noise ± few µs')
+    iadd('plugin − bare, sampler off', pct('plugin:off', 'bare:off'))
+    iadd('sampler on − off, with plugin', pct('plugin:on', 'plugin:off'))
+    iadd('sampler on − off, bare app', pct('bare:on', 'bare:off'))
   }
   return rows
 }
