@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { type EventLoopUtilization, type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks'
@@ -44,6 +45,14 @@ function countByType (types: readonly string[]): Record<string, number> {
   return out
 }
 
+function countOpenFdsNow (): number | undefined {
+  try {
+    return readdirSync('/proc/self/fd').length
+  } catch {
+    return undefined
+  }
+}
+
 async function countOpenFds (): Promise<number | undefined> {
   try {
     return (await readdir('/proc/self/fd')).length
@@ -87,8 +96,8 @@ export class RuntimeSampler {
     this.#delay.enable()
     this.#elu = performance.eventLoopUtilization()
     const types = process.getActiveResourcesInfo()
-    this.costly = { activeResourcesByType: countByType(types), activeResources: types.length, openFds: undefined, sampledAt: Date.now() }
-    this.refreshCostly().catch(() => {})
+    // Once, synchronously: at registration the process has few descriptors.
+    this.costly = { activeResourcesByType: countByType(types), activeResources: types.length, openFds: countOpenFdsNow(), sampledAt: Date.now() }
     this.#timer = setTimeout(() => this.#tick(), options.intervalMs)
     this.#timer.unref()
   }

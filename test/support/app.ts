@@ -2,8 +2,13 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import fastifyPprof, { type FastifyPprofOptions } from '../../src/index.js'
 
 /** A fresh app with the plugin registered, ready for inject(). */
-export async function build (opts: FastifyPprofOptions = {}, serverOpts: FastifyServerOptions = {}): Promise<FastifyInstance> {
+export async function build (
+  opts: FastifyPprofOptions = {},
+  serverOpts: FastifyServerOptions = {},
+  hostRoutes?: (app: FastifyInstance) => void
+): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, ...serverOpts })
+  hostRoutes?.(app)
   await app.register(fastifyPprof, opts)
   await app.ready()
   return app
