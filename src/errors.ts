@@ -24,6 +24,9 @@ export const errors = {
   /** The client is not allowed to use the debug routes at all. */
   FST_PPROF_FORBIDDEN: createError<[string]>(
     'FST_PPROF_FORBIDDEN', 'forbidden: %s', 403),
+  /** Too many failed logins from this address; Retry-After says when to try again. */
+  FST_PPROF_TOO_MANY_FAILURES: createError(
+    'FST_PPROF_TOO_MANY_FAILURES', 'too many failed authentication attempts; retry later', 429),
   /** Another heavy operation (CPU profile, heap delta) holds the process-wide profiler. */
   FST_PPROF_BUSY: createError<[string]>(
     'FST_PPROF_BUSY', 'Could not enable profiling: %s already in use', 409),

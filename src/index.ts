@@ -10,7 +10,11 @@ import { pprofScope } from './plugin.js'
  */
 const plugin: FastifyPluginAsync<FastifyPprofOptions> = async (app, opts) => {
   const resolved = resolveOptions(opts)
-  if (resolved.auth === undefined) {
+  if (resolved.auth === undefined && resolved.exposeWithoutAuth) {
+    const warn = (): void => app.log.warn(`fastify-pprof: exposeWithoutAuth is set; ${resolved.prefix} answers ANY client without authentication`)
+    warn()
+    app.addHook('onListen', async () => warn())
+  } else if (resolved.auth === undefined) {
     app.log.warn(`fastify-pprof: no auth configured; ${resolved.prefix} answers loopback clients only`)
   }
   // fastify-plugin ignores register()'s prefix, so the scope gets it here.
@@ -21,4 +25,4 @@ export const fastifyPprof = fp(plugin, { fastify: '5.x', name: 'fastify-pprof' }
 export default fastifyPprof
 export { errors } from './errors.js'
 export { DEFAULTS } from './options.js'
-export type { FastifyPprofOptions, PprofAuthCredentials } from './options.js'
+export type { AuthRateLimit, FastifyPprofOptions, PprofAuth, PprofAuthCredentials, PprofAuthValidator } from './options.js'

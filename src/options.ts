@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify'
+import { credentialsMatch } from './http/credentials.js'
 import { errors } from './errors.js'
 
 /** Basic-auth credentials guarding every route under the prefix. */
@@ -8,6 +10,29 @@ export interface PprofAuthCredentials {
   realm?: string
 }
 
+/** Basic auth checked against the user's own store. Resolve true to let the request in. */
+export interface PprofAuthValidator {
+  validate: (username: string, password: string, request: FastifyRequest) => boolean | Promise<boolean>
+  /** Realm sent in `WWW-Authenticate`. @defaultValue 'fastify-pprof' */
+  realm?: string
+}
+
+export type PprofAuth = PprofAuthCredentials | PprofAuthValidator
+
+/** What the access layer needs: one check, whichever form auth took. */
+export interface ResolvedAuth {
+  readonly realm: string
+  readonly check: (username: string, password: string, request: FastifyRequest) => Promise<boolean>
+}
+
+/** Repeated auth failures from one address: at most `maxFailures` per `windowMs`, then 429. */
+export interface AuthRateLimit {
+  maxFailures?: number
+  windowMs?: number
+  /** How many addresses are tracked at once (oldest dropped first). */
+  maxAddresses?: number
+}
+
 export interface FastifyPprofOptions {
   /** Where the routes are mounted. @defaultValue '/debug' */
   prefix?: string
@@ -15,7 +40,14 @@ export interface FastifyPprofOptions {
    * Basic auth for every route under the prefix. Without it, only loopback
    * clients (127.0.0.0/8, ::1) with a loopback `Host` are served.
    */
-  auth?: PprofAuthCredentials
+  auth?: PprofAuth
+  /**
+   * Serve non-loopback clients without auth. The only way to do so; logs a
+   * warning at every start. @defaultValue false
+   */
+  exposeWithoutAuth?: boolean
+  /** Throttling of failed logins per client address. @defaultValue { maxFailures: 10, windowMs: 60000, maxAddresses: 10000 } */
+  authRateLimit?: AuthRateLimit
   /** Average bytes between heap samples (V8 sampling heap profiler). @defaultValue 524288 */
   heapIntervalBytes?: number
   /** Deepest stack recorded for a heap sample. @defaultValue 64 */
@@ -40,7 +72,9 @@ export interface FastifyPprofOptions {
 
 export interface ResolvedOptions {
   readonly prefix: string
-  readonly auth: Readonly<Required<PprofAuthCredentials>> | undefined
+  readonly auth: ResolvedAuth | undefined
+  readonly exposeWithoutAuth: boolean
+  readonly authRateLimit: Readonly<Required<AuthRateLimit>>
   readonly heapIntervalBytes: number
   readonly heapStackDepth: number
   readonly cpuSamplingHz: number
@@ -65,7 +99,9 @@ export const DEFAULTS = Object.freeze({
   statsIntervalMs: 1000,
   historySeconds: 3600,
   costlyStatsIntervalMs: 5000,
-  exposeArgv: false
+  exposeArgv: false,
+  exposeWithoutAuth: false,
+  authRateLimit: Object.freeze({ maxFailures: 10, windowMs: 60_000, maxAddresses: 10_000 })
 })
 
 // setTimeout overflows past 2^31-1 ms (about 24.8 days) and then fires at once.
@@ -89,12 +125,28 @@ function flag (name: string, value: unknown, fallback: boolean): boolean {
   return value
 }
 
+function resolveRealm (realm: unknown): string {
+  if (realm !== undefined && (typeof realm !== 'string' || !REALM_PATTERN.test(realm))) {
+    throw new errors.FST_PPROF_INVALID_OPTION('auth.realm', 'must be 1-128 printable ASCII characters without quotes or backslashes')
+  }
+  return realm ?? DEFAULTS.realm
+}
+
 function resolveAuth (auth: unknown): ResolvedOptions['auth'] {
   if (auth === undefined) return undefined
   if (auth === null || typeof auth !== 'object') {
-    throw new errors.FST_PPROF_INVALID_OPTION('auth', 'must be an object with username and password')
+    throw new errors.FST_PPROF_INVALID_OPTION('auth', 'must be an object with username and password, or with validate')
   }
-  const { username, password, realm } = auth as Record<string, unknown>
+  const { username, password, realm, validate } = auth as Record<string, unknown>
+  if (validate !== undefined) {
+    if (typeof validate !== 'function') throw new errors.FST_PPROF_INVALID_OPTION('auth.validate', 'must be a function')
+    if (username !== undefined || password !== undefined) {
+      throw new errors.FST_PPROF_INVALID_OPTION('auth', 'give either username and password, or validate, not both')
+    }
+    const user = validate as PprofAuthValidator['validate']
+    // Anything but a literal true (a throw, a truthy string) is a refusal.
+    return Object.freeze({ realm: resolveRealm(realm), check: async (u: string, p: string, r: FastifyRequest) => (await user(u, p, r)) === true })
+  }
   // Fail closed: half-filled credentials must never mean "no auth".
   if (typeof username !== 'string' || username === '' || username.includes(':')) {
     throw new errors.FST_PPROF_INVALID_OPTION('auth.username', 'must be a non-empty string without ":"')
@@ -102,10 +154,20 @@ function resolveAuth (auth: unknown): ResolvedOptions['auth'] {
   if (typeof password !== 'string' || password === '') {
     throw new errors.FST_PPROF_INVALID_OPTION('auth.password', 'must be a non-empty string')
   }
-  if (realm !== undefined && (typeof realm !== 'string' || !REALM_PATTERN.test(realm))) {
-    throw new errors.FST_PPROF_INVALID_OPTION('auth.realm', 'must be 1-128 printable ASCII characters without quotes or backslashes')
-  }
-  return Object.freeze({ username, password, realm: realm ?? DEFAULTS.realm })
+  const expected = { username, password }
+  return Object.freeze({ realm: resolveRealm(realm), check: async (u: string, p: string) => credentialsMatch(expected, u, p) })
+}
+
+function resolveRateLimit (value: unknown): ResolvedOptions['authRateLimit'] {
+  if (value === undefined) return DEFAULTS.authRateLimit
+  if (value === null || typeof value !== 'object') throw new errors.FST_PPROF_INVALID_OPTION('authRateLimit', 'must be an object')
+  const v = value as AuthRateLimit
+  const d = DEFAULTS.authRateLimit
+  return Object.freeze({
+    maxFailures: integer('authRateLimit.maxFailures', v.maxFailures, d.maxFailures, 1, 1_000_000),
+    windowMs: integer('authRateLimit.windowMs', v.windowMs, d.windowMs, 100, 86_400_000),
+    maxAddresses: integer('authRateLimit.maxAddresses', v.maxAddresses, d.maxAddresses, 1, 10_000_000)
+  })
 }
 
 /** Validates user options once, at registration, and fills in every default. */
@@ -124,6 +186,8 @@ export function resolveOptions (opts: FastifyPprofOptions = {}): ResolvedOptions
   return Object.freeze({
     prefix,
     auth: resolveAuth(opts.auth),
+    exposeWithoutAuth: flag('exposeWithoutAuth', opts.exposeWithoutAuth, DEFAULTS.exposeWithoutAuth),
+    authRateLimit: resolveRateLimit(opts.authRateLimit),
     heapIntervalBytes: integer('heapIntervalBytes', opts.heapIntervalBytes, DEFAULTS.heapIntervalBytes, 1024, 64 * 1024 * 1024),
     heapStackDepth: integer('heapStackDepth', opts.heapStackDepth, DEFAULTS.heapStackDepth, 1, 1024),
     cpuSamplingHz: integer('cpuSamplingHz', opts.cpuSamplingHz, DEFAULTS.cpuSamplingHz, 1, 10_000),

@@ -1,9 +1,9 @@
 import fastifyBasicAuth from '@fastify/basic-auth'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { createHash, timingSafeEqual } from 'node:crypto'
 import { isIPv4 } from 'node:net'
 import { errors } from '../errors.js'
-import type { ResolvedOptions } from '../options.js'
+import type { ResolvedAuth, ResolvedOptions } from '../options.js'
+import { FailureLimiter } from './rate-limit.js'
 
 export function isLoopbackAddress (address: string | undefined): boolean {
   if (address === undefined) return false
@@ -26,15 +26,46 @@ export function isLoopbackHost (host: string | undefined): boolean {
   return isIPv4(name) && name.startsWith('127.')
 }
 
-function digest (text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest()
+async function requireLoopback (request: FastifyRequest): Promise<void> {
+  if (!isLoopbackAddress(request.raw.socket?.remoteAddress)) {
+    throw new errors.FST_PPROF_FORBIDDEN('without auth, only loopback clients are served')
+  }
+  if (!isLoopbackHost(request.headers.host)) {
+    throw new errors.FST_PPROF_FORBIDDEN('without auth, only a loopback Host is served')
+  }
 }
 
-/** Compares both fields in constant time, always both, whatever their lengths. */
-export function credentialsMatch (expected: { username: string, password: string }, username: string, password: string): boolean {
-  const userOk = timingSafeEqual(digest(username), digest(expected.username))
-  const passOk = timingSafeEqual(digest(password), digest(expected.password))
-  return userOk && passOk
+async function useBasicAuth (scope: FastifyInstance, auth: ResolvedAuth, options: ResolvedOptions): Promise<void> {
+  const limiter = new FailureLimiter(options.authRateLimit)
+  // Throttle before the credentials are even looked at: no work for a flood.
+  scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const wait = limiter.blockedFor(request.ip)
+    if (wait > 0) {
+      reply.header('retry-after', String(wait))
+      throw new errors.FST_PPROF_TOO_MANY_FAILURES()
+    }
+  })
+  // Registered here, @fastify/basic-auth's decorator lands in this scope only
+  // and shadows a host's own basicAuth without clashing with it.
+  await scope.register(fastifyBasicAuth, {
+    authenticate: { realm: auth.realm },
+    validate: async (username: string, password: string, request: FastifyRequest) => {
+      let ok = false
+      try {
+        ok = await auth.check(username, password, request)
+      } catch (err) {
+        request.log.warn({ err }, 'fastify-pprof: auth.validate threw; refusing')
+      }
+      if (!ok) throw new Error('Unauthorized')
+    }
+  })
+  scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    scope.basicAuth(request, reply, (err?: Error) => {
+      // A browser's first request carries no credentials; only attempts count.
+      if (err !== undefined && request.headers.authorization !== undefined) limiter.recordFailure(request.ip)
+      done(err)
+    })
+  })
 }
 
 /**
@@ -48,25 +79,9 @@ export async function guardScope (scope: FastifyInstance, options: ResolvedOptio
       throw new errors.FST_PPROF_FORBIDDEN('cross-site request')
     }
   })
-  const auth = options.auth
-  if (auth === undefined) {
-    scope.addHook('onRequest', async (request: FastifyRequest) => {
-      if (!isLoopbackAddress(request.raw.socket?.remoteAddress)) {
-        throw new errors.FST_PPROF_FORBIDDEN('without auth, only loopback clients are served')
-      }
-      if (!isLoopbackHost(request.headers.host)) {
-        throw new errors.FST_PPROF_FORBIDDEN('without auth, only a loopback Host is served')
-      }
-    })
-    return
+  if (options.auth !== undefined) {
+    await useBasicAuth(scope, options.auth, options)
+  } else if (!options.exposeWithoutAuth) {
+    scope.addHook('onRequest', requireLoopback)
   }
-  await scope.register(fastifyBasicAuth, {
-    authenticate: { realm: auth.realm },
-    validate: async (username: string, password: string) => {
-      if (!credentialsMatch(auth, username, password)) throw new Error('Unauthorized')
-    }
-  })
-  scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    scope.basicAuth(request, reply, done)
-  })
 }

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { PprofContext } from '../context.js'
 import { errors } from '../errors.js'
 import { guardScope } from './access.js'
+import { basicUser } from './credentials.js'
 
 const BODY_LIMIT = 1024 * 1024
 
@@ -39,6 +40,19 @@ export async function prepareScope (scope: FastifyInstance, ctx: PprofContext): 
     // Every 401 reads the same, whatever was wrong with the credentials.
     const message = status === 401 ? 'Unauthorized' : status >= 500 && err.code === undefined ? 'internal error' : err.message
     return sendError(reply, status, message)
+  })
+  // One audit line per profile request: who, what, with which parameters,
+  // how it ended, how long. Never the Authorization header.
+  scope.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    if ((request.routeOptions.config as { audit?: boolean }).audit !== true) return
+    request.log.info({
+      audit: 'fastify-pprof',
+      user: ctx.options.auth === undefined ? null : basicUser(request.headers.authorization) ?? null,
+      route: request.routeOptions.url,
+      params: request.query,
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime)
+    }, 'fastify-pprof audit')
   })
   scope.setNotFoundHandler(async () => {
     throw new errors.FST_PPROF_UNKNOWN_PROFILE()

@@ -13,7 +13,7 @@ import { startCpuProfile } from '../profiler/cpu.js'
 
 /** `/profile?seconds=N`: Go's CPU profile handler, for the main thread. */
 export function registerCpuProfile (scope: FastifyInstance, ctx: PprofContext, path: string): void {
-  scope.get(path, async (request, reply) => {
+  scope.get(path, { config: { audit: true } }, async (request, reply) => {
     const query = request.query as Record<string, string | string[] | undefined>
     const seconds = parseSeconds(query, ctx.options.defaultProfileSeconds, ctx.options.maxProfileSeconds) as number
     checkDuration(request, seconds)

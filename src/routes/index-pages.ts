@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { PprofContext } from '../context.js'
 import { ENDPOINTS, GO_PROFILE_DESCRIPTIONS } from '../endpoints.js'
 import { escapeHtml } from '../html.js'
@@ -55,12 +55,22 @@ ${rows}
 </table></body></html>`
 }
 
-const HTML = 'text/html; charset=utf-8'
+// Inline styles only (Go's index has a <style> block); no scripts, no frames.
+const PAGE_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+function sendHtml (reply: FastifyReply, html: string): FastifyReply {
+  return reply
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-security-policy', PAGE_CSP)
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer')
+    .send(html)
+}
 
 export function registerIndexPages (scope: FastifyInstance, ctx: PprofContext): void {
   const { prefix } = ctx.options
-  scope.get('/', async (_request, reply) => reply.header('content-type', HTML).send(rootHtml(prefix)))
+  scope.get('/', async (_request, reply) => sendHtml(reply, rootHtml(prefix)))
   // Go's index links are relative: they only resolve under the trailing slash.
   scope.get('/pprof', async (_request, reply) => reply.redirect(`${prefix}/pprof/`, 301))
-  scope.get('/pprof/', async (_request, reply) => reply.header('content-type', HTML).send(goIndexHtml(prefix)))
+  scope.get('/pprof/', async (_request, reply) => sendHtml(reply, goIndexHtml(prefix)))
 }

@@ -76,7 +76,7 @@ export const NAMED_PROFILES: readonly NamedProfile[] = [
 /** Serves one named profile: proto, Go text (debug), or a delta over `seconds`. */
 export function registerNamedProfile (scope: FastifyInstance, ctx: PprofContext, path: string, profile: NamedProfile): void {
   if (GO_PROFILE_DESCRIPTIONS[profile.name] === undefined) throw new Error(`no description for ${profile.name}`)
-  scope.get(path, async (request, reply) => {
+  scope.get(path, { config: { audit: true } }, async (request, reply) => {
     const query = request.query as Record<string, string | string[] | undefined>
     // Go ignores gc on every profile but heap; we validate it there only.
     const gc = profile.name === 'heap' ? parseChoice(query, 'gc', [0, 1]) : 0
