@@ -1,8 +1,8 @@
-import pprof from 'pprof'
 import type { AllocationProfileNode } from 'pprof'
 import type { Slicer } from '../cooperative.js'
 import { type FrameTable, StackSet } from '../pprof/frames.js'
 import { functionName } from './names.js'
+import { readHeapTree } from './process-guard.js'
 
 /** Go's names: inuse_objects/count then inuse_space/bytes. */
 export const HEAP_VALUES = 2
@@ -16,7 +16,7 @@ interface PathEntry { node: AllocationProfileNode, depth: number }
  * estimate of the real count, so values are used as they are.
  */
 export async function collectHeapStacks (frames: FrameTable, slicer: Slicer): Promise<StackSet> {
-  const root = pprof.heap.v8Profile()
+  const root = readHeapTree()
   await slicer.yield()
   const stacks = new StackSet()
   // Frame ids root-first along the current path; depth-first with an explicit stack.
@@ -52,7 +52,7 @@ export async function collectHeapStacks (frames: FrameTable, slicer: Slicer): Pr
 /** Number of distinct allocation sites V8 holds now: the heap entry's count on the index page. */
 export function countHeapRecords (): number {
   let count = 0
-  const pending: AllocationProfileNode[] = [pprof.heap.v8Profile()]
+  const pending: AllocationProfileNode[] = [readHeapTree()]
   while (pending.length > 0) {
     const node = pending.pop() as AllocationProfileNode
     if (node.allocations.length > 0) count++

@@ -17,6 +17,7 @@
  * profilers.
  */
 import pprof from 'pprof'
+import heapBindings from 'pprof/out/src/heap-profiler-bindings.js'
 
 export interface HeavyLease {
   readonly kind: string
@@ -41,8 +42,9 @@ const state: {
   heavy: HeavyState | undefined
   heapUsers: number
   heapIntervalBytes: number
+  heapStackDepth: number
   heapOwned: boolean
-} = { heavy: undefined, heapUsers: 0, heapIntervalBytes: 0, heapOwned: false }
+} = { heavy: undefined, heapUsers: 0, heapIntervalBytes: 0, heapStackDepth: 0, heapOwned: false }
 
 /** Takes the heavy lease, or says who holds it and for how long. */
 export function acquireHeavy (kind: string, expectedMs: number): HeavyLease | Busy {
@@ -72,6 +74,21 @@ export function heavyHolder (): string | undefined {
 }
 
 /**
+ * Reads V8's sampling heap profile without crashing when another tool
+ * (DevTools "Allocation sampling", an inspector HeapProfiler.stopSampling, an
+ * APM agent) stopped V8's one sampler behind npm pprof's back: pprof's native
+ * getAllocationProfile then dereferences a null profile and the process dies.
+ * V8's StartSamplingHeapProfiler is a no-op while a sampler runs, so calling
+ * it first costs nothing in the normal case and, after such a stop, restarts
+ * sampling (the profile then only holds what was allocated since).
+ */
+export function readHeapTree (): ReturnType<typeof pprof.heap.v8Profile> {
+  if (state.heapUsers === 0) throw new Error('heap sampler not started')
+  heapBindings.startSamplingHeapProfiler(state.heapIntervalBytes, state.heapStackDepth)
+  return pprof.heap.v8Profile()
+}
+
+/**
  * Starts V8's sampling heap profiler for the first user; later users share it
  * at the interval it already runs with.
  */
@@ -80,12 +97,12 @@ export function retainHeapSampler (intervalBytes: number, stackDepth: number): H
     try {
       pprof.heap.start(intervalBytes, stackDepth)
       state.heapOwned = true
-      state.heapIntervalBytes = intervalBytes
     } catch {
       // Someone else in the process started npm pprof's sampler: use it, never stop it.
       state.heapOwned = false
-      state.heapIntervalBytes = intervalBytes
     }
+    state.heapIntervalBytes = intervalBytes
+    state.heapStackDepth = stackDepth
   }
   state.heapUsers++
   let released = false
