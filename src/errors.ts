@@ -36,6 +36,9 @@ export const errors = {
   /** A Go endpoint with no Node equivalent. */
   FST_PPROF_NOT_IMPLEMENTED: createError<[string]>(
     'FST_PPROF_NOT_IMPLEMENTED', '%s; Node has none', 501),
+  /** A heap snapshot would not fit in the memory left. */
+  FST_PPROF_INSUFFICIENT_MEMORY: createError<[number, number]>(
+    'FST_PPROF_INSUFFICIENT_MEMORY', 'not enough memory for a heap snapshot: needs about %s MB, %s MB available', 503),
   /** The V8 profiler failed or is not available. */
   FST_PPROF_PROFILER_FAILED: createError<[string]>(
     'FST_PPROF_PROFILER_FAILED', 'failed to collect profile: %s', 500)

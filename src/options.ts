@@ -68,6 +68,11 @@ export interface FastifyPprofOptions {
   costlyStatsIntervalMs?: number
   /** Show the full argv in `/vars` (it can hold secrets). @defaultValue false */
   exposeArgv?: boolean
+  /**
+   * Serve `/heapsnapshot`. A snapshot stops the event loop for seconds to
+   * minutes and holds every string in the heap. @defaultValue false
+   */
+  heapSnapshot?: boolean
 }
 
 export interface ResolvedOptions {
@@ -85,6 +90,7 @@ export interface ResolvedOptions {
   readonly historySeconds: number
   readonly costlyStatsIntervalMs: number
   readonly exposeArgv: boolean
+  readonly heapSnapshot: boolean
 }
 
 export const DEFAULTS = Object.freeze({
@@ -101,6 +107,7 @@ export const DEFAULTS = Object.freeze({
   costlyStatsIntervalMs: 5000,
   exposeArgv: false,
   exposeWithoutAuth: false,
+  heapSnapshot: false,
   authRateLimit: Object.freeze({ maxFailures: 10, windowMs: 60_000, maxAddresses: 10_000 })
 })
 
@@ -197,6 +204,7 @@ export function resolveOptions (opts: FastifyPprofOptions = {}): ResolvedOptions
     statsIntervalMs: integer('statsIntervalMs', opts.statsIntervalMs, DEFAULTS.statsIntervalMs, 100, 3_600_000),
     historySeconds: integer('historySeconds', opts.historySeconds, DEFAULTS.historySeconds, 0, 7 * 86_400),
     costlyStatsIntervalMs: integer('costlyStatsIntervalMs', opts.costlyStatsIntervalMs, DEFAULTS.costlyStatsIntervalMs, 100, 3_600_000),
-    exposeArgv: flag('exposeArgv', opts.exposeArgv, DEFAULTS.exposeArgv)
+    exposeArgv: flag('exposeArgv', opts.exposeArgv, DEFAULTS.exposeArgv),
+    heapSnapshot: flag('heapSnapshot', opts.heapSnapshot, DEFAULTS.heapSnapshot)
   })
 }

@@ -11,18 +11,19 @@ export class Interrupted extends Error {
   }
 }
 
+/** The process-wide heavy lease for one request, with a signal for its end. */
+export interface RequestLease {
+  /** Fires when the client goes away or the app closes. */
+  readonly signal: AbortSignal
+  /** Idempotent: releases the lease and every listener. */
+  release (): void
+}
+
 /**
- * Runs `work` holding the process-wide heavy lease, with a signal that fires
- * when the client goes away or the app closes. The lease and every listener
- * are released on every path.
+ * Takes the heavy lease for this request or throws 409 with Retry-After.
+ * The signal fires when the client disconnects or the app starts closing.
  */
-export async function runHeavy<T> (
-  ctx: PprofContext,
-  reply: FastifyReply,
-  kind: string,
-  expectedMs: number,
-  work: (signal: AbortSignal) => Promise<T>
-): Promise<T> {
+export function acquireForRequest (ctx: PprofContext, reply: FastifyReply, kind: string, expectedMs: number): RequestLease {
   const lease = acquireHeavy(kind, expectedMs)
   if (!isLease(lease)) {
     reply.header('retry-after', String(lease.retryAfterSeconds))
@@ -36,17 +37,37 @@ export async function runHeavy<T> (
   reply.raw.once('close', onClientGone)
   const shutdown = ctx.shutdownSignal
   shutdown.addEventListener('abort', onShutdown, { once: true })
+  if (shutdown.aborted) onShutdown()
+  return {
+    signal: controller.signal,
+    release () {
+      lease.release()
+      reply.raw.removeListener('close', onClientGone)
+      shutdown.removeEventListener('abort', onShutdown)
+    }
+  }
+}
+
+/**
+ * Runs `work` holding the heavy lease; the lease and every listener are
+ * released on every path (success, error, abort, shutdown).
+ */
+export async function runHeavy<T> (
+  ctx: PprofContext,
+  reply: FastifyReply,
+  kind: string,
+  expectedMs: number,
+  work: (signal: AbortSignal) => Promise<T>
+): Promise<T> {
+  const lease = acquireForRequest(ctx, reply, kind, expectedMs)
   try {
-    if (shutdown.aborted) onShutdown()
-    controller.signal.throwIfAborted()
-    return await work(controller.signal)
+    lease.signal.throwIfAborted()
+    return await work(lease.signal)
   } catch (err) {
-    const reason: unknown = controller.signal.reason
+    const reason: unknown = lease.signal.reason
     throw reason instanceof Interrupted ? reason : err
   } finally {
     lease.release()
-    reply.raw.removeListener('close', onClientGone)
-    shutdown.removeEventListener('abort', onShutdown)
   }
 }
 

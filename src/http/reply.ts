@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Readable } from 'node:stream'
 import { errors } from '../errors.js'
 
 /** Sends a gzipped profile the way net/http/pprof does. */
-export function sendProfile (reply: FastifyReply, filename: string, body?: Buffer): FastifyReply {
+export function sendProfile (reply: FastifyReply, filename: string, body?: Buffer | Readable): FastifyReply {
   return reply
     .header('content-type', 'application/octet-stream')
     .header('content-disposition', `attachment; filename="${filename}"`)
