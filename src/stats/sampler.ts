@@ -55,7 +55,8 @@ function countOpenFdsNow (): number | undefined {
 
 async function countOpenFds (): Promise<number | undefined> {
   try {
-    return (await readdir('/proc/self/fd')).length
+    // Minus the descriptor readdir itself holds while listing (prom-client subtracts it too).
+    return Math.max(0, (await readdir('/proc/self/fd')).length - 1)
   } catch {
     return undefined
   }
