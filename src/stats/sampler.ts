@@ -45,9 +45,12 @@ function countByType (types: readonly string[]): Record<string, number> {
   return out
 }
 
+// Minus the descriptor readdir itself holds while listing (prom-client subtracts it too).
+const withoutOwnFd = (entries: readonly string[]): number => Math.max(0, entries.length - 1)
+
 function countOpenFdsNow (): number | undefined {
   try {
-    return readdirSync('/proc/self/fd').length
+    return withoutOwnFd(readdirSync('/proc/self/fd'))
   } catch {
     return undefined
   }
@@ -55,8 +58,7 @@ function countOpenFdsNow (): number | undefined {
 
 async function countOpenFds (): Promise<number | undefined> {
   try {
-    // Minus the descriptor readdir itself holds while listing (prom-client subtracts it too).
-    return Math.max(0, (await readdir('/proc/self/fd')).length - 1)
+    return withoutOwnFd(await readdir('/proc/self/fd'))
   } catch {
     return undefined
   }
