@@ -76,20 +76,37 @@ describe('CPU profile lifecycle on a real socket', () => {
   })
   afterAll(async () => { await server.close() })
 
-  it('a client that disconnects stops its profile and frees the profiler for the next one', async () => {
-    const resourcesBefore = process.getActiveResourcesInfo().filter((t) => t === 'Timeout').length
-    for (let cycle = 0; cycle < 5; cycle++) {
+  it('100 start-then-disconnect cycles: each stops its profile and frees the profiler; nothing is left behind', async () => {
+    const count = (): Map<string, number> => {
+      const out = new Map<string, number>()
+      for (const t of process.getActiveResourcesInfo()) out.set(t, (out.get(t) ?? 0) + 1)
+      return out
+    }
+    const before = count()
+    const releaseMs: number[] = []
+    for (let cycle = 0; cycle < 100; cycle++) {
       const req = request({ host: '127.0.0.1', port, path: '/debug/profile?seconds=60' })
       req.on('error', () => {})
       req.end()
       await until(() => heavyHolder() === 'cpu profiling', 5000)
       req.destroy()
-      await until(() => heavyHolder() === undefined, 5000)
+      releaseMs.push(await until(() => heavyHolder() === undefined, 5000))
     }
-    const next = await fetch(`http://127.0.0.1:${port}/debug/profile?seconds=1`)
-    expect(next.status).toBe(200)
-    await next.arrayBuffer()
-    await until(() => process.getActiveResourcesInfo().filter((t) => t === 'Timeout').length <= resourcesBefore, 5000)
+    // Reported, not asserted: wall-clock numbers on a shared machine are noise.
+    releaseMs.sort((a, b) => a - b)
+    console.log(`disconnect -> profiler free: median ${releaseMs[50]?.toFixed(1)} ms, max ${releaseMs[99]?.toFixed(1)} ms`)
+    // The next profile succeeds at once (no keep-alive socket of ours stays open).
+    const status = await new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/debug/profile?seconds=1', agent: false, headers: { connection: 'close' } }, (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      }).on('error', reject).end()
+    })
+    expect(status).toBe(200)
+    // Sockets close asynchronously; then every resource type is back where it started.
+    const settled = (): boolean => [...count()].every(([type, n]) => n <= (before.get(type) ?? 0))
+    await until(settled, 5000).catch(() => {})
+    for (const [type, n] of count()) expect(n, type).toBeLessThanOrEqual(before.get(type) ?? 0)
   })
 
   it('closing the app ends a running profile with 503 and frees the profiler', async () => {
