@@ -26,6 +26,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { path: '/profile', description: 'CPU profile of the main thread for ?seconds=N (default 30), one at a time per process.' },
   { path: '/stats', description: 'Runtime stats as JSON: Go\'s MemStats names where they map, plus V8 heap spaces, GC by kind, event-loop delay and utilization, active resources. ?debug=1 gives text.' },
   { path: '/stats/history', description: 'The last hour (configurable) of key series, one point a second, for charts. ?since=<ms> returns newer points only.' },
+  { path: '/metrics', description: 'Prometheus text format: prom-client\'s default Node metric names (heap, GC, event loop, handles, CPU, fds) plus event-loop utilization, V8 contexts and requests in flight.' },
   { path: '/vars', description: 'Go expvar\'s shape: {"cmdline": [...], "memstats": {...}}; cmdline without arguments unless exposeArgv.' },
   { path: '/pprof/', description: 'Go\'s /debug/pprof/ index, for go tool pprof, Parca and Grafana Alloy.' },
   { path: '/pprof/heap', goName: 'heap', description: 'Same as /heap.' },

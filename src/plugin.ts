@@ -8,6 +8,7 @@ import { NAMED_PROFILES, registerNamedProfile } from './routes/named.js'
 import { registerStats } from './routes/stats.js'
 import { registerSymbol } from './routes/symbol.js'
 import { errors } from './errors.js'
+import { registerMetrics } from './metrics/index.js'
 
 /** The encapsulated scope mounted at the prefix: every route of the plugin. */
 export async function pprofScope (scope: FastifyInstance, opts: { resolved: ResolvedOptions }): Promise<void> {
@@ -27,6 +28,7 @@ export async function pprofScope (scope: FastifyInstance, opts: { resolved: Reso
   if (heap !== undefined) registerNamedProfile(scope, ctx, '/heap', heap)
   registerSymbol(scope, ctx, '/pprof/symbol')
   registerStats(scope, ctx)
+  registerMetrics(scope, ctx)
   // cmdline can hold secrets; a Go execution trace has no Node equivalent.
   scope.get('/pprof/cmdline', async () => { throw new errors.FST_PPROF_UNKNOWN_PROFILE() })
   scope.get('/pprof/trace', async () => { throw new errors.FST_PPROF_NOT_IMPLEMENTED('execution traces are a Go runtime feature') })

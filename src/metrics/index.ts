@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify'
+import { Registry } from 'prom-client'
+import type { PprofContext } from '../context.js'
+import { METRICS } from './catalog.js'
+import { defineGcHistogram, defineMetric } from './define.js'
+import { MetricSources } from './sources.js'
+
+export interface PprofMetrics {
+  /** This instance's own registry: never prom-client's global one. */
+  readonly registry: Registry
+  /** Reads the runtime once, then renders every series in the text format. */
+  scrape: () => Promise<string>
+}
+
+/**
+ * prom-client's default metric names, without collectDefaultMetrics(): that
+ * starts an event-loop delay histogram and a GC observer per call and never
+ * stops them. Here every series reads the instance's sampler or a reading
+ * taken at scrape time, so closing the instance leaves nothing running.
+ */
+export function createMetrics (ctx: PprofContext): PprofMetrics {
+  const registry = new Registry()
+  const sources = new MetricSources(ctx.sampler, ctx.options.costlyStatsIntervalMs)
+  for (const spec of METRICS.filter((m) => m.origin === 'prom-client')) defineMetric(registry, spec, sources)
+  defineGcHistogram(registry, ctx.sampler.gc)
+  for (const spec of METRICS.filter((m) => m.origin !== 'prom-client')) defineMetric(registry, spec, sources)
+  return {
+    registry,
+    scrape: async () => {
+      await sources.refresh()
+      return await registry.metrics()
+    }
+  }
+}
+
+/** GET /metrics in the Prometheus text format (0.0.4), under the scope's access rules. */
+export function registerMetrics (scope: FastifyInstance, ctx: PprofContext): PprofMetrics {
+  const metrics = createMetrics(ctx)
+  scope.get('/metrics', async (_request, reply) => {
+    const body = await metrics.scrape()
+    return reply.header('content-type', metrics.registry.contentType).send(body)
+  })
+  return metrics
+}
