@@ -5,6 +5,7 @@ import type { ResolvedOptions } from './options.js'
 import { registerCpuProfile } from './routes/cpu.js'
 import { registerIndexPages } from './routes/index-pages.js'
 import { NAMED_PROFILES, registerNamedProfile } from './routes/named.js'
+import { registerHeapSnapshot } from './routes/heapsnapshot.js'
 import { registerStats } from './routes/stats.js'
 import { registerSymbol } from './routes/symbol.js'
 import { errors } from './errors.js'
@@ -28,6 +29,7 @@ export async function pprofScope (scope: FastifyInstance, opts: { resolved: Reso
   if (heap !== undefined) registerNamedProfile(scope, ctx, '/heap', heap)
   registerSymbol(scope, ctx, '/pprof/symbol')
   registerStats(scope, ctx)
+  if (ctx.options.heapSnapshot) registerHeapSnapshot(scope, ctx)
   registerMetrics(scope, ctx)
   // cmdline can hold secrets; a Go execution trace has no Node equivalent.
   scope.get('/pprof/cmdline', async () => { throw new errors.FST_PPROF_UNKNOWN_PROFILE() })
