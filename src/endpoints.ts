@@ -28,6 +28,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { path: '/stats/history', description: 'The last hour (configurable) of key series, one point a second, for charts. ?since=<ms> returns newer points only.' },
   { path: '/metrics', description: 'Prometheus text format: prom-client\'s default Node metric names (heap, GC, event loop, handles, CPU, fds) plus event-loop utilization, V8 contexts and requests in flight.' },
   { path: '/vars', description: 'Go expvar\'s shape: {"cmdline": [...], "memstats": {...}}; cmdline without arguments unless exposeArgv.' },
+  { path: '/heapsnapshot', description: 'A V8 heap snapshot for Chrome DevTools, off unless heapSnapshot: true. Stops the event loop for the whole write; needs about twice the heap in free memory.' },
   { path: '/pprof/', description: 'Go\'s /debug/pprof/ index, for go tool pprof, Parca and Grafana Alloy.' },
   { path: '/pprof/heap', goName: 'heap', description: 'Same as /heap.' },
   { path: '/pprof/profile', goName: 'profile', description: 'Same as /profile.' },
