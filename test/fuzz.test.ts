@@ -50,14 +50,17 @@ describe('fuzzed requests', () => {
     const statuses = new Map<number, number>()
     await fc.assert(fc.asyncProperty(method, path, query, headers, fc.string({ maxLength: 64 }), async (m, p, q, h, body) => {
       const cleanHeaders = Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined)) as Record<string, string>
+      const url = `/debug${p}${q === '' ? '' : '?' + q}`
       const res = await within(10_000, app.inject({
         method: m,
-        url: `/debug${p}${q === '' ? '' : '?' + q}`,
+        url,
         headers: cleanHeaders,
         ...(m === 'POST' || m === 'PUT' ? { payload: body } : {})
       }))
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
       expect(ALLOWED.has(res.statusCode), `${m} ${p}?${q} -> ${res.statusCode} ${res.payload.slice(0, 200)}`).toBe(true)
+      // Dot segments can lead out of the prefix, to the host's own 404.
+      if (!new URL(url, 'http://localhost').pathname.startsWith('/debug')) return
       // A URL Fastify cannot decode is refused by its router, before any plugin hook runs.
       // (Fastify's own JSON 400, FST_ERR_BAD_URL; all of ours are text/plain.)
       if (res.statusCode === 400 && String(res.headers['content-type']).startsWith('application/json')) return
