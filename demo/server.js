@@ -1,41 +1,23 @@
-// The demo `npm start` runs: a small Fastify app with fastify-pprof mounted.
+// The demo `npm start` runs. Flags: --leak switches on the leaks in leaks.js,
+// --load also starts demo/load.js against it (what `npm run demo:leak` does).
 // Environment: HOST (127.0.0.1), PORT (3000), PPROF_USER and PPROF_PASSWORD
 // (when both are set the debug routes need basic auth; otherwise they answer
-// loopback clients only).
-import Fastify from 'fastify'
-import fastifyPprof from 'fastify-pprof'
+// loopback clients only), LOAD_SECONDS for --load (default: until stopped).
+import { fork } from 'node:child_process'
+import { buildDemoApp } from './app.js'
 
+const leak = process.argv.includes('--leak')
+const withLoad = process.argv.includes('--load')
 const host = process.env.HOST ?? '127.0.0.1'
 const port = Number(process.env.PORT ?? 3000)
 const user = process.env.PPROF_USER
 const password = process.env.PPROF_PASSWORD
 const auth = user && password ? { username: user, password } : undefined
 
-const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } })
-await app.register(fastifyPprof, { auth })
-
-// A little real work so that profiles have something to show.
-const recent = []
-
-function checksum (n) {
-  let acc = 0
-  for (let i = 0; i < n; i++) acc = (acc * 31 + i) % 1_000_003
-  return acc
-}
-
-app.get('/', async function hello () {
-  return { hello: 'world', see: '/debug' }
-})
-
-app.get('/work', async function work (request) {
-  const n = Math.min(Number(request.query.n ?? 200_000) || 0, 5_000_000)
-  const acc = checksum(n)
-  recent.push({ at: Date.now(), acc })
-  if (recent.length > 1000) recent.shift()
-  return { acc }
-})
-
+const app = await buildDemoApp({ leak, auth, logger: { level: process.env.LOG_LEVEL ?? 'warn' } })
+let load
 const shutdown = async () => {
+  load?.kill()
   await app.close()
   process.exit(0)
 }
@@ -44,19 +26,24 @@ process.once('SIGTERM', shutdown)
 
 await app.listen({ host, port })
 const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
-const cred = auth ? `${auth.username}:$PPROF_PASSWORD@` : ''
-const credBase = base.replace('http://', `http://${cred}`)
+const credBase = auth ? base.replace('http://', `http://${auth.username}:$PPROF_PASSWORD@`) : base
 console.log(`
-fastify-pprof demo on ${base}
+fastify-pprof demo on ${base}${leak ? '  (LEAK ON)' : ''}
   page:          ${base}/debug
+  stats:         ${base}/debug/stats
   Go index:      ${base}/debug/pprof/
-  heap profile:  ${base}/debug/heap
-  CPU profile:   ${base}/debug/profile?seconds=10
-  some work:     ${base}/work
+  websocket:     ws://${host}:${port}/chat?user=NAME
+  connections:   ${base}/connections
 
 Try:
   go tool pprof -top ${credBase}/debug/heap
   go tool pprof -top -seconds 10 ${credBase}/debug/profile
-  go tool pprof -http=127.0.0.1:8081 ${credBase}/debug/pprof/heap
-  curl -s ${base}/debug/heap?debug=1 | head -20
+  curl -s '${base}/debug/heap?seconds=30&gc=1' > delta.pb.gz && go tool pprof -top delta.pb.gz
 `)
+
+if (withLoad) {
+  const args = ['--url', `ws://${host}:${port}/chat`]
+  if (process.env.LOAD_SECONDS) args.push('--seconds', process.env.LOAD_SECONDS)
+  load = fork(new URL('./load.js', import.meta.url), args, { stdio: 'inherit' })
+  load.on('exit', () => { load = undefined })
+}
