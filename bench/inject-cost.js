@@ -4,8 +4,11 @@
 // process, arms interleaved in rounds (order rotated), `count` requests per arm
 // per round. The sampler is toggled with npm pprof heap.stop()/heap.start(512 KiB, 64)
 // under the plugin (the plugin has no option to disable it).
-// inject() does not go through the http.Server, so per-connection or per-'request'
-// listener costs are not covered here; the HTTP suite covers them (unresolved).
+// What this can and cannot see: per-request routing and hook cost, and the heap
+// sampler's cost. It cannot see the http.Server path (inject() skips it, e.g. a
+// 'request' listener) nor process-wide work the plugin adds (its timers, GC
+// observer, event-loop-delay histogram), which here lands on both apps alike;
+// only the HTTP arms, one process per arm, cover those.
 //
 //   node bench/inject-cost.js [rounds=15] [count=2000]
 import { performance } from 'node:perf_hooks'
