@@ -1,8 +1,9 @@
 // Runs the real `go tool pprof` (Debian golang-go, go1.19) for interop tests, and parses its `-top` output.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { requireTool } from './require-tool.js'
 
 export interface GoPprofResult {
   /** Exit code; null when the process was killed (see `timedOut`). */
@@ -54,28 +55,13 @@ export async function goPprof (args: string[], opts: GoPprofOptions = {}): Promi
   }
 }
 
-function goOnPath (): boolean {
-  const r = spawnSync('go', ['version'], { stdio: 'ignore', timeout: 30_000 })
-  return r.status === 0
-}
-
-let goChecked: boolean | undefined
-
 /**
  * Gate for interop suites: `describe.skipIf(!requireGo())(...)`.
  * Without `go` on PATH: under CI (CI=true) it throws, so the test file fails; locally it warns loudly and
  * returns false, so the suite shows as skipped.
  */
 export function requireGo (): boolean {
-  goChecked ??= goOnPath()
-  if (goChecked) return true
-  const message = 'SKIPPED: go tool pprof not installed (apt-get install golang-go)'
-  if (process.env.CI === 'true') {
-    throw new Error('go tool pprof is required under CI but `go` is not on PATH (apt-get install golang-go)')
-  }
-  const bar = '='.repeat(message.length)
-  console.warn(`\n${bar}\n${message}\n${bar}\n`)
-  return false
+  return requireTool('go', 'apt-get install golang-go', ['version'])
 }
 
 /** stderr lines that `go tool pprof` prints on a clean fetch; anything else is a warning or an error. */

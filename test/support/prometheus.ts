@@ -1,16 +1,11 @@
 // Runs a real Prometheus server (Debian `prometheus` 2.42) on loopback, scraping one target, for interop tests.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-
-function onPath (command: string): boolean {
-  return spawnSync(command, ['--version'], { stdio: 'ignore', timeout: 30_000 }).status === 0
-}
-
-let checked: boolean | undefined
+import { requireTool } from './require-tool.js'
 
 /**
  * Gate for Prometheus suites: `describe.skipIf(!requirePrometheus())(...)`.
@@ -18,15 +13,7 @@ let checked: boolean | undefined
  * locally it warns loudly and returns false, so the suite shows as skipped.
  */
 export function requirePrometheus (): boolean {
-  checked ??= onPath('prometheus') && onPath('promtool')
-  if (checked) return true
-  if (process.env.CI === 'true') {
-    throw new Error('prometheus and promtool are required under CI but are not on PATH (apt-get install prometheus)')
-  }
-  const message = 'SKIPPED: prometheus not installed (apt-get install prometheus)'
-  const bar = '='.repeat(message.length)
-  console.warn(`\n${bar}\n${message}\n${bar}\n`)
-  return false
+  return requireTool('prometheus', 'apt-get install prometheus') && requireTool('promtool', 'apt-get install prometheus')
 }
 
 async function freePort (): Promise<number> {
