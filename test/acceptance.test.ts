@@ -1,0 +1,85 @@
+import { type ChildProcess, fork } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { goPprof, parseTop, requireGo, type TopRow } from './support/go-pprof.js'
+import { type RunningDemo, startDemo } from './support/demo.js'
+
+// The story end to end: a websocket server whose connection count stays flat
+// while memory grows; the real go tool pprof must point at the leaking line.
+const LOAD_SECONDS = 14
+const LEAK_FUNCTION = 'rememberRequestContext'
+
+let demo: RunningDemo | undefined
+let load: ChildProcess | undefined
+let dir: string | undefined
+afterEach(async () => {
+  load?.kill()
+  await demo?.stop()
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+  demo = undefined
+  load = undefined
+  dir = undefined
+})
+
+const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
+
+async function save (url: string, name: string): Promise<string> {
+  const res = await fetch(url)
+  expect(res.status).toBe(200)
+  const file = join(dir as string, name)
+  await writeFile(file, Buffer.from(await res.arrayBuffer()))
+  return file
+}
+
+async function top (args: string[]): Promise<TopRow[]> {
+  const run = await goPprof(['-top', '-sample_index=inuse_space', ...args])
+  expect(run.code, run.stderr).toBe(0)
+  const report = parseTop(run.stdout)
+  expect(report.type).toBe('inuse_space')
+  return report.rows
+}
+
+/** Runs the demo under load and collects a heap delta and a before/after pair, as the README tells a user. */
+async function hunt (flags: string[]): Promise<{ delta: TopRow[], base: TopRow[], connections: number[] }> {
+  demo = await startDemo(flags)
+  dir = await mkdtemp(join(tmpdir(), 'fastify-pprof-acceptance-'))
+  load = fork(new URL('../demo/load.js', import.meta.url), ['--url', `ws://127.0.0.1:${demo.port}/chat`, '--seconds', String(LOAD_SECONDS), '--concurrency', '40', '--quiet'], { stdio: 'ignore' })
+  const connections: number[] = []
+  const watch = setInterval(() => {
+    fetch(`${demo?.base}/connections`).then(async (r) => { connections.push((await r.json() as { open: number }).open) }).catch(() => {})
+  }, 1000)
+  try {
+    await sleep(2000)
+    const before = await save(`${demo.base}/debug/heap?gc=1`, 'before.pb.gz')
+    const delta = await save(`${demo.base}/debug/heap?seconds=8&gc=1`, 'delta.pb.gz')
+    const after = await save(`${demo.base}/debug/heap?gc=1`, 'after.pb.gz')
+    return { delta: await top([delta]), base: await top(['-base', before, after]), connections }
+  } finally {
+    clearInterval(watch)
+  }
+}
+
+const demoRows = (rows: TopRow[]): TopRow[] => rows.filter((r) => ['rememberRequestContext', 'subscribeToAnnouncements', 'chat', 'onChatMessage', 'onChatClose', 'hello', 'work'].includes(r.name))
+
+describe.skipIf(!requireGo())('finding the leak in the demo with go tool pprof', () => {
+  it('with the leak on, the leaking function tops the heap delta and the -base diff while connections stay flat', async () => {
+    const { delta, base, connections } = await hunt(['--leak'])
+    expect(delta[0]?.name).toBe(LEAK_FUNCTION)
+    expect(base[0]?.name).toBe(LEAK_FUNCTION)
+    // Megabytes of growth in seconds: unmistakable.
+    expect(delta[0]?.flat).toBeGreaterThan(10e6)
+    expect(base[0]?.flat).toBeGreaterThan(10e6)
+    // The symptom: the number of open connections does not grow with memory.
+    expect(connections.length).toBeGreaterThan(5)
+    expect(Math.max(...connections)).toBeLessThanOrEqual(40)
+  }, 90_000)
+
+  it('with the leak off, no demo function shows comparable growth (no false alarm)', async () => {
+    const { delta, base } = await hunt([])
+    for (const rows of [delta, base]) {
+      for (const row of demoRows(rows)) expect(row.flat, row.name).toBeLessThan(3e6)
+    }
+  }, 90_000)
+})
