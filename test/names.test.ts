@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { functionName } from '../src/profiler/names.js'
+import { frameFile, functionName } from '../src/profiler/names.js'
 import { frameAddress, slotOf } from '../src/pprof/address.js'
 
 describe('function names', () => {
@@ -11,6 +11,15 @@ describe('function names', () => {
     expect(functionName('', '/app/src/routes.js', 12)).toBe('(anonymous routes.js:12)')
     expect(functionName(undefined, 'file:///app/src/a.mjs', 0)).toBe('(anonymous a.mjs)')
     expect(functionName('', '', 0)).toBe('(anonymous)')
+  })
+})
+
+describe('frame files', () => {
+  it('turns ESM file URLs into paths that go tool pprof -list can open', () => {
+    expect(frameFile('file:///app/src/a%20b.mjs')).toBe('/app/src/a b.mjs')
+    expect(frameFile('/app/server.js')).toBe('/app/server.js')
+    expect(frameFile('node:internal/timers')).toBe('node:internal/timers')
+    expect(frameFile('')).toBe('')
   })
 })
 

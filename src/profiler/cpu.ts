@@ -2,7 +2,7 @@ import { Session } from 'node:inspector'
 import type { Profiler } from 'node:inspector'
 import type { Slicer } from '../cooperative.js'
 import { type Frame, type FrameTable, StackSet } from '../pprof/frames.js'
-import { functionName } from './names.js'
+import { frameFile, functionName } from './names.js'
 
 /** A CPU profile as stacks of [samples, cpu nanoseconds]. */
 export interface CpuStacks {
@@ -93,7 +93,7 @@ function frameOf (node: Profiler.ProfileNode, line: number): Frame {
   const functionLine = callFrame.lineNumber + 1
   return {
     name: functionName(callFrame.functionName, callFrame.url, functionLine),
-    file: callFrame.url,
+    file: frameFile(callFrame.url),
     line,
     column: line === functionLine ? callFrame.columnNumber + 1 : 0,
     functionLine

@@ -1,7 +1,7 @@
 import type { AllocationProfileNode } from 'pprof'
 import type { Slicer } from '../cooperative.js'
 import { type FrameTable, StackSet } from '../pprof/frames.js'
-import { functionName } from './names.js'
+import { frameFile, functionName } from './names.js'
 import { readHeapTree } from './process-guard.js'
 
 /** Go's names: inuse_objects/count then inuse_space/bytes. */
@@ -28,7 +28,7 @@ export async function collectHeapStacks (frames: FrameTable, slicer: Slicer): Pr
     path.length = depth
     path.push(frames.id({
       name: functionName(node.name, node.scriptName, node.lineNumber ?? 0),
-      file: node.scriptName,
+      file: frameFile(node.scriptName),
       line: node.lineNumber ?? 0,
       column: node.columnNumber ?? 0,
       functionLine: node.lineNumber ?? 0

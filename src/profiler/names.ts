@@ -1,3 +1,19 @@
+import { fileURLToPath } from 'node:url'
+
+/**
+ * The file of a frame as pprof wants it: ESM modules report file:// URLs,
+ * but `go tool pprof -list` opens paths, so a file URL becomes its path.
+ * Anything else (node:internal, a CommonJS path, '') stays as it is.
+ */
+export function frameFile (scriptName: string): string {
+  if (!scriptName.startsWith('file://')) return scriptName
+  try {
+    return fileURLToPath(scriptName)
+  } catch {
+    return scriptName
+  }
+}
+
 /**
  * pprof groups -top rows by function name, and most route handlers are
  * anonymous arrow functions: give each anonymous function its file and line
