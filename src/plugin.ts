@@ -4,6 +4,7 @@ import { prepareScope } from './http/scope.js'
 import type { ResolvedOptions } from './options.js'
 import { registerCpuProfile } from './routes/cpu.js'
 import { registerIndexPages } from './routes/index-pages.js'
+import { registerPage } from './routes/page.js'
 import { NAMED_PROFILES, registerNamedProfile } from './routes/named.js'
 import { registerHeapSnapshot } from './routes/heapsnapshot.js'
 import { registerStats } from './routes/stats.js'
@@ -22,6 +23,7 @@ export async function pprofScope (scope: FastifyInstance, opts: { resolved: Reso
 
   await prepareScope(scope, ctx)
   registerIndexPages(scope, ctx)
+  registerPage(scope, ctx)
   registerCpuProfile(scope, ctx, '/profile')
   registerCpuProfile(scope, ctx, '/pprof/profile')
   for (const profile of NAMED_PROFILES) registerNamedProfile(scope, ctx, `/pprof/${profile.name}`, profile)

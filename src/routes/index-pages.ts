@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { PprofContext } from '../context.js'
-import { ENDPOINTS, GO_PROFILE_DESCRIPTIONS } from '../endpoints.js'
+import { GO_PROFILE_DESCRIPTIONS } from '../endpoints.js'
 import { escapeHtml } from '../html.js'
 import { NAMED_PROFILES } from './named.js'
 
@@ -40,28 +40,14 @@ ${items}</ul>
 </html>`
 }
 
-function rootHtml (prefix: string): string {
-  const rows = ENDPOINTS.map((e) => {
-    const href = escapeHtml(prefix + e.path)
-    return `<tr><td><a href="${href}">${href}</a></td><td>${escapeHtml(e.description)}</td></tr>`
-  }).join('\n')
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>fastify-pprof</title></head>
-<body><h1>fastify-pprof</h1>
-<p>Open a profile with <code>go tool pprof http://HOST${escapeHtml(prefix)}/heap</code>.</p>
-<table>
-${rows}
-</table></body></html>`
-}
+// Go's index: inline styles only (it has a <style> block); no scripts, no frames.
+const GO_INDEX_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// Inline styles only (Go's index has a <style> block); no scripts, no frames.
-const PAGE_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-
-function sendHtml (reply: FastifyReply, html: string): FastifyReply {
+/** Every page of the plugin: its own strict CSP, never framed, no referrer. */
+export function sendHtml (reply: FastifyReply, html: string, csp = GO_INDEX_CSP): FastifyReply {
   return reply
     .header('content-type', 'text/html; charset=utf-8')
-    .header('content-security-policy', PAGE_CSP)
+    .header('content-security-policy', csp)
     .header('x-frame-options', 'DENY')
     .header('referrer-policy', 'no-referrer')
     .send(html)
@@ -69,7 +55,6 @@ function sendHtml (reply: FastifyReply, html: string): FastifyReply {
 
 export function registerIndexPages (scope: FastifyInstance, ctx: PprofContext): void {
   const { prefix } = ctx.options
-  scope.get('/', async (_request, reply) => sendHtml(reply, rootHtml(prefix)))
   // Go's index links are relative: they only resolve under the trailing slash.
   scope.get('/pprof', async (_request, reply) => reply.redirect(`${prefix}/pprof/`, 301))
   scope.get('/pprof/', async (_request, reply) => sendHtml(reply, goIndexHtml(prefix)))

@@ -1,15 +1,13 @@
 // Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, for the page tests.
-import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
+import { requireTool } from './require-tool.js'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 /** Where screenshots go: gitignored, kept by CI as artifacts for a person to look at. */
 export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'page')
-
-let checked: boolean | undefined
 
 /**
  * Gate for browser suites: `describe.skipIf(!requireChromium())(...)`.
@@ -17,13 +15,7 @@ let checked: boolean | undefined
  * locally it warns loudly and returns false, so the suite shows as skipped.
  */
 export function requireChromium (): boolean {
-  checked ??= existsSync(CHROMIUM)
-  if (checked) return true
-  const message = `SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium)`
-  if (process.env.CI === 'true') throw new Error(`Chromium is required under CI but ${CHROMIUM} does not exist (apt-get install chromium)`)
-  const bar = '='.repeat(message.length)
-  console.warn(`\n${bar}\n${message}\n${bar}\n`)
-  return false
+  return requireTool(CHROMIUM, 'apt-get install chromium')
 }
 
 /** Flags that keep Chromium quiet on a machine with no network: no background calls home. */

@@ -1,0 +1,303 @@
+// The profile buttons: heap, heap growth, CPU, baseline and compare. One
+// request at a time; long ones show a countdown and can be cancelled
+// (aborting the request closes the connection, which stops the profile on
+// the server). Each result gets a -top table, a flame graph, a download and
+// the matching go tool pprof command.
+import { describeError, getBytes, routeUrl } from './api.js'
+import { diffProfiles, flameTree, percentBase, topRows } from './analysis.js'
+import { decodeProfile } from './decode.js'
+import { renderFlame } from './flame.js'
+import { fileStamp, formatAge, formatClock, formatValue } from './format.js'
+import { renderTopTable } from './top-table.js'
+
+function el (tag, className, text) {
+  const e = document.createElement(tag)
+  if (className) e.className = className
+  if (text !== undefined) e.textContent = text
+  return e
+}
+
+/** A downloadable copy of bytes already fetched: no second request. */
+function downloadLink (bytes, filename, urls) {
+  const a = el('a', 'download', `Download ${filename}`)
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }))
+  urls.push(url)
+  a.href = url
+  a.download = filename
+  return a
+}
+
+function command (text) {
+  const code = el('code', 'command', text)
+  const wrap = el('div', 'command-row')
+  const copy = el('button', 'secondary small', 'Copy')
+  copy.type = 'button'
+  copy.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(text)
+      copy.textContent = 'Copied'
+    } catch {
+      copy.textContent = 'Select and copy'
+    }
+  })
+  wrap.append(code, copy)
+  return wrap
+}
+
+export function startProfiles ({ ids, maxSeconds, defaultSeconds }) {
+  const $ = (id) => document.getElementById(id)
+  const buttons = ['heap', 'delta', 'cpu', 'baseline', 'compare'].map($)
+  const progress = $(ids.progress)
+  const progressText = $(ids.progressText)
+  const progressBar = $(ids.progressBar)
+  const message = $(ids.message)
+  const result = $(ids.result)
+  const baselineInfo = $(ids.baselineInfo)
+  const cpuSeconds = $('cpu-seconds')
+  const deltaSeconds = $('delta-seconds')
+  const gc = $('heap-gc')
+
+  for (const input of [cpuSeconds, deltaSeconds]) input.max = String(maxSeconds)
+  cpuSeconds.value = String(Math.min(10, defaultSeconds, maxSeconds))
+  deltaSeconds.value = String(Math.min(30, maxSeconds))
+
+  let running = null
+  let baseline = null
+  let blobUrls = []
+  let redrawFlame = () => {}
+
+  const setMessage = (text, kind) => {
+    message.hidden = text === ''
+    message.textContent = text
+    message.className = `notice ${kind ?? ''}`
+  }
+
+  const seconds = (input) => {
+    const n = Number(input.value)
+    if (!Number.isInteger(n) || n < 1 || n > maxSeconds) {
+      throw new RangeError(`Seconds must be a whole number from 1 to ${maxSeconds}.`)
+    }
+    return n
+  }
+
+  /** Runs one request with the buttons disabled, a countdown if it lasts, and a cancel button. */
+  const run = async (label, durationSeconds, work) => {
+    if (running !== null) return
+    const controller = new AbortController()
+    running = controller
+    for (const b of buttons) b.disabled = true
+    setMessage('')
+    progress.hidden = false
+    progress.dataset.state = 'running'
+    const started = Date.now()
+    const update = () => {
+      const left = durationSeconds - (Date.now() - started) / 1000
+      if (durationSeconds > 0 && left > 0) {
+        progressText.textContent = `${label}: ${Math.ceil(left)} s left`
+        progressBar.max = durationSeconds
+        progressBar.value = durationSeconds - left
+      } else {
+        progressText.textContent = `${label}: ${durationSeconds > 0 ? 'collecting' : 'working'}…`
+        progressBar.removeAttribute('value')
+      }
+    }
+    update()
+    const timer = setInterval(update, 250)
+    const onCancel = () => controller.abort()
+    $(ids.cancel).addEventListener('click', onCancel)
+    try {
+      await work(controller.signal)
+    } catch (err) {
+      setMessage(describeError(err), err?.name === 'AbortError' ? 'info' : 'error')
+    } finally {
+      clearInterval(timer)
+      $(ids.cancel).removeEventListener('click', onCancel)
+      progress.hidden = true
+      progress.dataset.state = 'idle'
+      running = null
+      for (const b of buttons) b.disabled = false
+      $('compare').disabled = baseline === null
+    }
+  }
+
+  /** Shows one result: header, sample type choice, downloads, table, flame graph. */
+  const show = ({ title, meta, model, downloads, commands, diff }) => {
+    for (const url of blobUrls) URL.revokeObjectURL(url)
+    blobUrls = []
+    const panel = el('article', 'card result')
+    panel.dataset.kind = diff ? 'diff' : 'profile'
+    panel.append(el('h3', '', title))
+    if (meta) panel.append(el('p', 'meta', meta))
+
+    const options = el('div', 'row')
+    const typeSelect = el('select')
+    typeSelect.setAttribute('aria-label', 'sample type')
+    model.sampleTypes.forEach((t, i) => {
+      const o = el('option', '', `${t.type} (${t.unit})`)
+      o.value = String(i)
+      typeSelect.append(o)
+    })
+    typeSelect.value = String(model.defaultIndex)
+    if (model.sampleTypes.length > 1) options.append(el('span', 'label', 'Show'), typeSelect)
+    let direction = 'grew'
+    if (diff) {
+      const dirSelect = el('select')
+      dirSelect.setAttribute('aria-label', 'flame graph of what grew or what shrank')
+      for (const [value, text] of [['grew', 'flame graph: what grew'], ['shrank', 'flame graph: what shrank']]) {
+        const o = el('option', '', text)
+        o.value = value
+        dirSelect.append(o)
+      }
+      dirSelect.addEventListener('change', () => {
+        direction = dirSelect.value
+        draw()
+      })
+      options.append(dirSelect)
+    }
+    panel.append(options)
+
+    const links = el('div', 'downloads')
+    for (const d of downloads) links.append(downloadLink(d.bytes, d.filename, blobUrls))
+    panel.append(links)
+    for (const c of commands) panel.append(command(c))
+
+    const body = el('div', 'result-body')
+    panel.append(body)
+    result.replaceChildren(panel)
+
+    const draw = () => {
+      const index = Number(typeSelect.value)
+      const { unit } = model.sampleTypes[index]
+      const rows = topRows(model, index)
+      const percentOf = percentBase(model, index) || 1
+      if (rows.length === 0) {
+        body.replaceChildren(el('p', 'empty', diff
+          ? 'Nothing changed between the baseline and now for this sample type.'
+          : 'This profile is empty: it has no samples for this sample type.'))
+        redrawFlame = () => {}
+        return
+      }
+      const table = el('div', 'top-table')
+      const flameBox = el('div', 'flame')
+      const details = el('p', 'flame-details')
+      details.textContent = 'Hover a frame for its name, file and value; click to zoom.'
+      body.replaceChildren(el('h4', '', diff ? 'Top: largest growth first' : 'Top'), table, el('h4', '', diff ? `Flame graph: what ${direction}` : 'Flame graph'), details, flameBox)
+      renderTopTable(table, rows, { unit, percentOf })
+      const tree = flameTree(model, index, diff && direction === 'shrank' ? -1 : 1)
+      if (tree.value === 0) {
+        flameBox.replaceChildren(el('p', 'empty', `Nothing ${direction}.`))
+        redrawFlame = () => {}
+      } else {
+        redrawFlame = renderFlame(flameBox, details, tree, { unit, percentOf, colors: diff ? direction : undefined })
+      }
+    }
+    typeSelect.addEventListener('change', draw)
+    draw()
+  }
+
+  const describeTotal = (model) => {
+    const i = model.defaultIndex
+    const t = model.sampleTypes[i]
+    let sum = 0
+    for (const s of model.samples) sum += s.values[i]
+    return `${formatValue(sum, t.unit)} ${t.type}`
+  }
+
+  const fetchProfile = async (path, params, signal) => {
+    const bytes = await getBytes(path, params, signal)
+    return { bytes, model: await decodeProfile(bytes), at: new Date() }
+  }
+
+  const heapParams = () => (gc.checked ? { gc: 1 } : {})
+
+  $('heap').addEventListener('click', () => run('Heap profile', 0, async (signal) => {
+    const params = heapParams()
+    const { bytes, model, at } = await fetchProfile('heap', params, signal)
+    const filename = `heap-${fileStamp(at)}.pb.gz`
+    show({
+      title: 'Heap in use',
+      meta: `Taken at ${formatClock(at)}${gc.checked ? ' after a GC' : ''} · ${describeTotal(model)}`,
+      model,
+      downloads: [{ bytes, filename }],
+      commands: [`go tool pprof -http=: ${filename}`, `go tool pprof -top ${routeUrl('heap', params)}`]
+    })
+  }))
+
+  $('delta').addEventListener('click', () => {
+    let n
+    try {
+      n = seconds(deltaSeconds)
+    } catch (err) {
+      return setMessage(err.message, 'error')
+    }
+    run(`Heap growth over ${n} s`, n, async (signal) => {
+      const params = { seconds: n, ...heapParams() }
+      const { bytes, model, at } = await fetchProfile('heap', params, signal)
+      const filename = `heap-delta-${n}s-${fileStamp(at)}.pb.gz`
+      show({
+        title: `Heap growth over ${n} s`,
+        meta: `Ended at ${formatClock(at)} · positive values grew, negative shrank`,
+        model,
+        diff: true,
+        downloads: [{ bytes, filename }],
+        commands: [`go tool pprof -top ${filename}`, `go tool pprof -top ${routeUrl('heap', params)}`]
+      })
+    })
+  })
+
+  $('cpu').addEventListener('click', () => {
+    let n
+    try {
+      n = seconds(cpuSeconds)
+    } catch (err) {
+      return setMessage(err.message, 'error')
+    }
+    run(`CPU profile for ${n} s`, n, async (signal) => {
+      const { bytes, model, at } = await fetchProfile('profile', { seconds: n }, signal)
+      const filename = `cpu-${n}s-${fileStamp(at)}.pb.gz`
+      show({
+        title: `CPU profile, ${n} s`,
+        meta: `Ended at ${formatClock(at)} · ${describeTotal(model)}`,
+        model,
+        downloads: [{ bytes, filename }],
+        commands: [`go tool pprof -http=: ${filename}`, `go tool pprof -top -seconds ${n} ${routeUrl('profile')}`]
+      })
+    })
+  })
+
+  const updateBaselineInfo = () => {
+    if (baseline === null) return
+    const age = (Date.now() - baseline.at.getTime()) / 1000
+    baselineInfo.textContent = `Baseline from ${formatClock(baseline.at)} (${formatAge(age)} ago): ${describeTotal(baseline.model)}. Kept in this tab only.`
+  }
+  setInterval(updateBaselineInfo, 5000)
+
+  $('baseline').addEventListener('click', () => run('Setting the baseline', 0, async (signal) => {
+    baseline = await fetchProfile('heap', heapParams(), signal)
+    updateBaselineInfo()
+    setMessage(`Baseline set at ${formatClock(baseline.at)}. Come back later and press Compare.`, 'info')
+  }))
+
+  $('compare').addEventListener('click', () => run('Comparing with the baseline', 0, async (signal) => {
+    if (baseline === null) return
+    const now = await fetchProfile('heap', heapParams(), signal)
+    const model = diffProfiles(baseline.model, now.model)
+    const base = `heap-baseline-${fileStamp(baseline.at)}.pb.gz`
+    const current = `heap-${fileStamp(now.at)}.pb.gz`
+    const age = (now.at - baseline.at) / 1000
+    show({
+      title: `What grew since ${formatClock(baseline.at)} (${formatAge(age)})`,
+      meta: `Baseline ${describeTotal(baseline.model)} → now ${describeTotal(now.model)} · percentages are of the baseline`,
+      model,
+      diff: true,
+      downloads: [{ bytes: baseline.bytes, filename: base }, { bytes: now.bytes, filename: current }],
+      commands: [`go tool pprof -top -diff_base ${base} ${current}`, `go tool pprof -http=: -diff_base ${base} ${current}`]
+    })
+  }))
+
+  let resizeTimer
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer)
+    resizeTimer = setTimeout(() => redrawFlame(), 200)
+  })
+}
