@@ -21,7 +21,7 @@ export const GO_PROFILE_DESCRIPTIONS: Readonly<Record<string, string>> = {
 }
 
 export const ENDPOINTS: readonly Endpoint[] = [
-  { path: '/', description: 'This page: every route with a one-line description.' },
+  { path: '/', description: 'The page, for a browser: live charts of memory, GC and the event loop; heap, heap-growth and CPU profiles as -top tables and flame graphs with downloads; a baseline to compare against; every route. Its scripts and styles are served at /ui/<file>.' },
   { path: '/heap', description: 'In-use heap profile (gzipped profile.proto). ?gc=1 collects garbage first; ?seconds=N returns what grew over N seconds; ?debug=1 is Go\'s text format.' },
   { path: '/profile', description: 'CPU profile of the main thread for ?seconds=N (default 30), one at a time per process.' },
   { path: '/stats', description: 'Runtime stats as JSON: Go\'s MemStats names where they map, plus V8 heap spaces, GC by kind, event-loop delay and utilization, active resources. ?debug=1 gives text.' },

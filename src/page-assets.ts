@@ -46,8 +46,8 @@ const PAGE_FILES: ReadonlyArray<readonly [string, string]> = [
 /**
  * d3-flame-graph's UMD build reads its d3 modules from the global `d3`;
  * each d3 UMD file adds itself there. Concatenated in dependency order, they
- * make one classic script (about 125 kB minified) instead of the whole of
- * d3 (280 kB).
+ * make one classic script (134 kB minified, 43 kB gzipped) instead of the
+ * whole of d3 (280 kB) plus the library.
  */
 const FLAMEGRAPH_BUNDLE: ReadonlyArray<readonly [pkg: string, file: string]> = [
   ['internmap', 'dist/internmap.min.js'],
