@@ -4,6 +4,7 @@ import type { ResolvedOptions } from './options.js'
 import { retainHeapSampler } from './profiler/process-guard.js'
 import { RuntimeSampler } from './stats/sampler.js'
 import { SymbolTable } from './symbols.js'
+import { createFrameMapper, type FrameMapper } from './sourcemaps/index.js'
 
 /**
  * Everything one registration of the plugin owns. Nothing here is shared
@@ -13,6 +14,7 @@ export class PprofContext {
   readonly options: ResolvedOptions
   readonly symbols: SymbolTable
   readonly sampler: RuntimeSampler
+  readonly frameMapper: FrameMapper
   /** The interval the shared heap sampler really runs at. */
   readonly heapIntervalBytes: number
   readonly #shutdown = new AbortController()
@@ -22,6 +24,7 @@ export class PprofContext {
   constructor (options: ResolvedOptions) {
     this.options = options
     this.symbols = new SymbolTable(options.symbolTableSize)
+    this.frameMapper = createFrameMapper(options.sourceMaps)
     this.sampler = new RuntimeSampler({
       intervalMs: options.statsIntervalMs,
       costlyIntervalMs: options.costlyStatsIntervalMs,
@@ -44,6 +47,7 @@ export class PprofContext {
   close (): void {
     this.beginShutdown()
     this.sampler.stop()
+    this.frameMapper.close()
     this.#releaseHeap()
   }
 

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import { isAbsolute } from 'node:path'
 import { credentialsMatch } from './http/credentials.js'
 import { errors } from './errors.js'
 
@@ -73,6 +74,12 @@ export interface FastifyPprofOptions {
    * minutes and holds every string in the heap. @defaultValue false
    */
   heapSnapshot?: boolean
+  /**
+   * Map frames of compiled code (TypeScript, bundles) back to their sources:
+   * `true`, or `{ searchDirs }` to map only files under those directories.
+   * @defaultValue false
+   */
+  sourceMaps?: boolean | { searchDirs: string[] }
 }
 
 export interface ResolvedOptions {
@@ -91,6 +98,8 @@ export interface ResolvedOptions {
   readonly costlyStatsIntervalMs: number
   readonly exposeArgv: boolean
   readonly heapSnapshot: boolean
+  /** false, or where mapping is allowed (undefined: any absolute path). */
+  readonly sourceMaps: false | { readonly searchDirs: readonly string[] | undefined }
 }
 
 export const DEFAULTS = Object.freeze({
@@ -108,6 +117,7 @@ export const DEFAULTS = Object.freeze({
   exposeArgv: false,
   exposeWithoutAuth: false,
   heapSnapshot: false,
+  sourceMaps: false as const,
   authRateLimit: Object.freeze({ maxFailures: 10, windowMs: 60_000, maxAddresses: 10_000 })
 })
 
@@ -165,6 +175,16 @@ function resolveAuth (auth: unknown): ResolvedOptions['auth'] {
   return Object.freeze({ realm: resolveRealm(realm), check: async (u: string, p: string) => credentialsMatch(expected, u, p) })
 }
 
+function resolveSourceMaps (value: unknown): ResolvedOptions['sourceMaps'] {
+  if (value === undefined || value === false) return false
+  if (value === true) return Object.freeze({ searchDirs: undefined })
+  const dirs = (value as { searchDirs?: unknown } | null)?.searchDirs
+  if (typeof value !== 'object' || !Array.isArray(dirs) || dirs.length === 0 || !dirs.every((d) => typeof d === 'string' && isAbsolute(d))) {
+    throw new errors.FST_PPROF_INVALID_OPTION('sourceMaps', 'must be true, false or { searchDirs: [absolute paths] }')
+  }
+  return Object.freeze({ searchDirs: Object.freeze([...dirs] as string[]) })
+}
+
 function resolveRateLimit (value: unknown): ResolvedOptions['authRateLimit'] {
   if (value === undefined) return DEFAULTS.authRateLimit
   if (value === null || typeof value !== 'object') throw new errors.FST_PPROF_INVALID_OPTION('authRateLimit', 'must be an object')
@@ -205,6 +225,7 @@ export function resolveOptions (opts: FastifyPprofOptions = {}): ResolvedOptions
     historySeconds: integer('historySeconds', opts.historySeconds, DEFAULTS.historySeconds, 0, 7 * 86_400),
     costlyStatsIntervalMs: integer('costlyStatsIntervalMs', opts.costlyStatsIntervalMs, DEFAULTS.costlyStatsIntervalMs, 100, 3_600_000),
     exposeArgv: flag('exposeArgv', opts.exposeArgv, DEFAULTS.exposeArgv),
-    heapSnapshot: flag('heapSnapshot', opts.heapSnapshot, DEFAULTS.heapSnapshot)
+    heapSnapshot: flag('heapSnapshot', opts.heapSnapshot, DEFAULTS.heapSnapshot),
+    sourceMaps: resolveSourceMaps(opts.sourceMaps)
   })
 }

@@ -28,6 +28,12 @@ export class FrameTable {
     return id
   }
 
+  /** Rewrites a frame in place (source maps); its id and stacks stay as they are. */
+  replace (id: number, frame: Frame): void {
+    if (id < 0 || id >= this.frames.length) throw new RangeError(`no frame ${id}`)
+    this.frames[id] = frame
+  }
+
   get (id: number): Frame {
     const frame = this.frames[id]
     if (frame === undefined) throw new RangeError(`no frame ${id}`)

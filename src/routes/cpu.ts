@@ -36,6 +36,7 @@ export function registerCpuProfile (scope: FastifyInstance, ctx: PprofContext, p
         const frames = new FrameTable()
         const slicer = new Slicer(signal)
         const cpu = await recording.stop(frames, slicer)
+        await ctx.frameMapper.map(frames, slicer)
         const meta = { timeNanos: cpu.startNanos, durationNanos: cpu.durationNanos }
         return await encodeProfile(await buildProfile(cpuShape(cpu.periodNanos), frames, cpu.stacks.values(), meta, slicer))
       })

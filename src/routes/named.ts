@@ -93,11 +93,14 @@ export function registerNamedProfile (scope: FastifyInstance, ctx: PprofContext,
     const collect = async (signal?: AbortSignal): Promise<{ stacks: StackSet, at: number }> => {
       if (gc === 1) ctx.collectGarbage()
       const at = Date.now()
-      return { stacks: await profile.collect(ctx, frames, new Slicer(signal)), at }
+      const slicer = new Slicer(signal)
+      const stacks = await profile.collect(ctx, frames, slicer)
+      return { stacks, at }
     }
 
     if (seconds === undefined) {
       const { stacks, at } = await collect()
+      await ctx.frameMapper.map(frames, new Slicer())
       if (debug !== 0) return sendText(reply, profile.text(ctx, frames, stacks))
       const built = await buildProfile(profile.shape(ctx), frames, stacks.values(), { timeNanos: at * 1e6 }, new Slicer())
       return sendProfile(reply, filename, await encodeProfile(built))
@@ -109,6 +112,7 @@ export function registerNamedProfile (scope: FastifyInstance, ctx: PprofContext,
         await wait(seconds * 1000, signal)
         const after = await collect(signal)
         const delta = deltaStacks(before.stacks, after.stacks)
+        await ctx.frameMapper.map(frames, new Slicer(signal))
         const meta = { timeNanos: after.at * 1e6, durationNanos: (after.at - before.at) * 1e6 }
         return await encodeProfile(await buildProfile(profile.shape(ctx), frames, delta.values(), meta, new Slicer(signal)))
       })
