@@ -197,6 +197,12 @@ describe.skipIf(!requireChromium())('the page in Chromium', () => {
       expect(await page.locator('#result code.command').first().textContent()).toContain('go tool pprof')
       await screenshot(page, '2-heap', page.locator('#result'))
 
+      // Heap growth over 1 s: the delta route, shown as a difference (or as "nothing changed").
+      await page.fill('#delta-seconds', '1')
+      await page.click('#delta')
+      await waitText(page, '#result .result[data-kind="diff"] h3', 'Heap growth over 1 s')
+      await page.locator('#result table.top, #result .empty').first().waitFor()
+
       // CPU profile for 2 s with a countdown, while the server burns CPU.
       const burner = startBurning()
       try {

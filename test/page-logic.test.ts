@@ -1,0 +1,121 @@
+// The page's pure modules (public/analysis.js, public/api.js, public/format.js) run in Node too:
+// -top rows, the baseline diff with negative values, flame trees, and errors in words.
+import { describe, expect, it } from 'vitest'
+
+interface Frame { key: string, fn: string, name: string, file: string, line: number }
+interface Model {
+  sampleTypes: Array<{ type: string, unit: string }>
+  defaultIndex: number
+  samples: Array<{ stack: Frame[], values: number[] }>
+  timeNanos: number
+  durationNanos: number
+  percentOf?: number[]
+}
+interface Row { name: string, file: string, line: number, flat: number, cum: number }
+interface Tree { name: string, value: number, children: Tree[] }
+
+// Plain browser modules without type declarations: imported by URL, typed here.
+const load = async <T>(file: string): Promise<T> => await import(new URL(`../public/${file}`, import.meta.url).href) as T
+const analysis = await load<{
+  topRows: (m: Model, i: number) => Row[]
+  diffProfiles: (a: Model, b: Model) => Model
+  flameTree: (m: Model, i: number, sign?: number) => Tree
+  percentBase: (m: Model, i: number) => number
+}>('analysis.js')
+const api = await load<{
+  HttpError: new (status: number, body: string, retryAfter: string | null) => Error
+  describeError: (err: unknown) => string
+  routeUrl: (path: string, params?: Record<string, unknown>) => URL
+}>('api.js')
+const format = await load<{ formatBytes: (n: number) => string, formatValue: (n: number, unit: string) => string }>('format.js')
+
+function frame (name: string, line = 1): Frame {
+  const fn = `${name}\u0000/app/${name}.js\u00001`
+  return { key: `${fn}\u0000${line}`, fn, name, file: `/app/${name}.js`, line: 1 }
+}
+
+const main = frame('main')
+const handler = frame('handler')
+const leak = frame('leak')
+const cache = frame('cache')
+
+function heap (samples: Array<[Frame[], number]>): Model {
+  return {
+    sampleTypes: [{ type: 'inuse_objects', unit: 'count' }, { type: 'inuse_space', unit: 'bytes' }],
+    defaultIndex: 1,
+    // stacks leaf first, like pprof
+    samples: samples.map(([stack, bytes]) => ({ stack, values: [bytes / 100, bytes] })),
+    timeNanos: 0,
+    durationNanos: 0
+  }
+}
+
+describe('the page\'s -top rows', () => {
+  it('gives flat to the leaf and cum once per sample, largest flat first', () => {
+    const model = heap([[[leak, handler, main], 300], [[cache, handler, main], 100], [[handler, main], 50], [[leak, leak, main], 10]])
+    const rows = analysis.topRows(model, 1)
+    expect(rows.map((r) => [r.name, r.flat, r.cum])).toEqual([
+      ['leak', 310, 310],
+      ['cache', 100, 100],
+      ['handler', 50, 450],
+      ['main', 0, 460]
+    ])
+    expect(analysis.percentBase(model, 1)).toBe(460)
+  })
+})
+
+describe('the page\'s baseline diff', () => {
+  it('subtracts stack by stack: growth positive, shrinkage negative, percentages of the baseline', () => {
+    const before = heap([[[leak, handler, main], 100], [[cache, handler, main], 400]])
+    const after = heap([[[leak, handler, main], 900], [[cache, handler, main], 100], [[frame('fresh'), main], 50]])
+    const diff = analysis.diffProfiles(before, after)
+    const rows = analysis.topRows(diff, 1)
+    expect(rows.map((r) => [r.name, r.flat])).toEqual([['leak', 800], ['fresh', 50], ['main', 0], ['handler', 0], ['cache', -300]])
+    expect(analysis.percentBase(diff, 1)).toBe(500)
+    expect(rows.find((r) => r.name === 'main')?.cum).toBe(550)
+  })
+
+  it('matches frames by function, file and line, and leaves out what did not change', () => {
+    const before = heap([[[leak, main], 100], [[frame('leak', 2), main], 100]])
+    const after = heap([[[leak, main], 100], [[frame('leak', 2), main], 300]])
+    const diff = analysis.diffProfiles(before, after)
+    expect(diff.samples).toHaveLength(1)
+    expect(diff.samples[0]?.values).toEqual([2, 200])
+  })
+
+  it('draws what grew and, with sign -1, what shrank; widths are never negative', () => {
+    const diff = analysis.diffProfiles(heap([[[cache, main], 400]]), heap([[[leak, main], 900], [[cache, main], 100]]))
+    const grew = analysis.flameTree(diff, 1)
+    expect(grew.value).toBe(900)
+    expect(grew.children.map((c) => [c.name, c.value, c.children[0]?.name])).toEqual([['main', 900, 'leak']])
+    const shrank = analysis.flameTree(diff, 1, -1)
+    expect(shrank.value).toBe(300)
+    expect(shrank.children[0]?.children[0]).toMatchObject({ name: 'cache', value: 300 })
+  })
+})
+
+describe('the page\'s words', () => {
+  it('says what each server answer means', () => {
+    const { HttpError, describeError } = api
+    expect(describeError(new HttpError(409, 'Could not enable profiling: cpu profiling already in use', '12')))
+      .toBe('Busy (409): another profile is running in this process; only one runs at a time. The server said: “Could not enable profiling: cpu profiling already in use”. Try again in about 12 s.')
+    expect(describeError(new HttpError(401, 'Unauthorized', null))).toMatch(/^Not authorized \(401\).*Reload the page/)
+    expect(describeError(new HttpError(400, 'invalid value for "seconds" - must be at most 300', null)))
+      .toBe('The server refused the request (400 Bad Request). The server said: “invalid value for "seconds" - must be at most 300”.')
+    expect(describeError(new DOMException('aborted', 'AbortError'))).toMatch(/^Cancelled/)
+    expect(describeError(new TypeError('Failed to fetch'))).toMatch(/could not be reached/)
+  })
+
+  it('builds route URLs one level above its own module, whatever the page URL', () => {
+    // Served at {prefix}/ui/api.js; here public/api.js, so the routes are at the package root.
+    expect(api.routeUrl('heap', { gc: 1 }).href).toBe(new URL('../heap?gc=1', import.meta.url).href)
+  })
+
+  it('formats like pprof', () => {
+    expect(format.formatBytes(42.83 * 1024 * 1024)).toBe('42.83MB')
+    expect(format.formatBytes(50 * 1024 * 1024)).toBe('50MB')
+    expect(format.formatBytes(-65 * 1024)).toBe('-65kB')
+    expect(format.formatValue(1.78e9, 'nanoseconds')).toBe('1.78s')
+    expect(format.formatValue(30e6, 'nanoseconds')).toBe('30ms')
+  })
+})
