@@ -39,7 +39,7 @@ export async function getBytes (path, params = {}, signal) {
 
 /** What went wrong, in words a person can act on. */
 export function describeError (err) {
-  if (err?.name === 'AbortError') return 'Cancelled. The server stopped the profile.'
+  if (err?.name === 'AbortError') return 'Cancelled: the request was aborted, which stops a running profile on the server.'
   if (err instanceof HttpError) {
     const said = err.body === '' ? '' : ` The server said: “${err.body}”.`
     switch (err.status) {

@@ -171,10 +171,15 @@ export function startOverview ({ root, numbers, windowSelect, intervalMs, histor
   const every = Math.max(500, intervalMs)
   let failures = 0
   const tick = async () => {
+    // A hidden tab asks nothing of the server; it catches up with ?since= when shown.
+    if (document.hidden) {
+      document.addEventListener('visibilitychange', tick, { once: true })
+      return
+    }
     try {
       await Promise.all([historySeconds === 0 ? null : pollHistory(), pollStats()])
       if (failures > 0) onStatus('Live: updating again.', false)
-      else onStatus(`Live: updated every ${formatMs(every)}.`, false)
+      else onStatus(`Live: updated every ${every % 1000 === 0 ? every / 1000 : (every / 1000).toFixed(1)} s.`, false)
       failures = 0
     } catch (err) {
       failures++
