@@ -29,6 +29,8 @@ export async function pprofScope (scope: FastifyInstance, opts: { resolved: Reso
   for (const profile of NAMED_PROFILES) registerNamedProfile(scope, ctx, `/pprof/${profile.name}`, profile)
   const heap = NAMED_PROFILES.find((p) => p.name === 'heap')
   if (heap !== undefined) registerNamedProfile(scope, ctx, '/heap', heap)
+  const allocs = NAMED_PROFILES.find((p) => p.name === 'allocs')
+  if (allocs !== undefined) registerNamedProfile(scope, ctx, '/allocs', allocs)
   registerSymbol(scope, ctx, '/pprof/symbol')
   registerStats(scope, ctx)
   if (ctx.options.heapSnapshot) registerHeapSnapshot(scope, ctx)

@@ -26,30 +26,39 @@ function frameLines (frames: FrameTable, record: StackRecord, sink: LocationSink
  * here per stack with Go's formula. Addresses are resolved by pprof through
  * /pprof/symbol, which the sink feeds.
  */
-export function heapText (frames: FrameTable, stacks: StackSet, intervalBytes: number, sink: LocationSink): string {
+/** Undoes V8's sample scaling with Go's formula: what the text format holds. */
+function rawSample (objects: number, bytes: number, intervalBytes: number): { objects: number, bytes: number } {
+  if (objects <= 0) return { objects: 0, bytes: 0 }
+  const avg = bytes / objects
+  const keep = avg > 0 ? 1 - Math.exp(-avg / intervalBytes) : 1
+  const raw = Math.max(1, Math.round(objects * keep))
+  return { objects: raw, bytes: Math.round(raw * avg) }
+}
+
+/** Which stack values hold in-use and allocated [objects, bytes]. */
+export interface HeapColumns { inuse: [number, number], alloc: [number, number] }
+
+export function heapText (frames: FrameTable, stacks: StackSet, intervalBytes: number, sink: LocationSink, columns: HeapColumns = { inuse: [0, 1], alloc: [0, 1] }): string {
+  const pick = (values: readonly number[], [o, b]: [number, number]): { objects: number, bytes: number } =>
+    rawSample(values[o] ?? 0, values[b] ?? 0, intervalBytes)
   const records = [...stacks.values()]
-    .map((r) => {
-      const objects = r.values[0] ?? 0
-      const bytes = r.values[1] ?? 0
-      const avg = objects > 0 ? bytes / objects : 0
-      const keep = avg > 0 ? 1 - Math.exp(-avg / intervalBytes) : 1
-      const rawObjects = objects > 0 ? Math.max(1, Math.round(objects * keep)) : 0
-      return { record: r, objects: rawObjects, bytes: Math.round(rawObjects * avg) }
-    })
-    .filter((r) => r.objects > 0)
-    .sort((a, b) => b.bytes - a.bytes)
-  let totalObjects = 0
-  let totalBytes = 0
+    .map((record) => ({ record, inuse: pick(record.values, columns.inuse), alloc: pick(record.values, columns.alloc) }))
+    .filter((r) => r.inuse.objects > 0 || r.alloc.objects > 0)
+    .sort((a, b) => b.inuse.bytes - a.inuse.bytes || b.alloc.bytes - a.alloc.bytes)
+  const total = { inuseObjects: 0, inuseBytes: 0, allocObjects: 0, allocBytes: 0 }
   for (const r of records) {
-    totalObjects += r.objects
-    totalBytes += r.bytes
+    total.inuseObjects += r.inuse.objects
+    total.inuseBytes += r.inuse.bytes
+    total.allocObjects += r.alloc.objects
+    total.allocBytes += r.alloc.bytes
   }
-  // Only in-use data exists; Go adds one byte when alloc equals in-use, or
-  // pprof would read the file as a two-column profile.
-  const header = `heap profile: ${totalObjects}: ${totalBytes} [${totalObjects}: ${totalBytes + 1}] @ heap/${2 * intervalBytes}\n`
-  const body = records.map(({ record, objects, bytes }) => {
+  // Go adds one byte when alloc equals in-use, or pprof would read the file
+  // as a two-column profile.
+  if (total.allocBytes === total.inuseBytes) total.allocBytes++
+  const header = `heap profile: ${total.inuseObjects}: ${total.inuseBytes} [${total.allocObjects}: ${total.allocBytes}] @ heap/${2 * intervalBytes}\n`
+  const body = records.map(({ record, inuse, alloc }) => {
     const { pcs, comments } = frameLines(frames, record, sink)
-    return `${objects}: ${bytes} [${objects}: ${bytes}] @ ${pcs}\n${comments}\n`
+    return `${inuse.objects}: ${inuse.bytes} [${alloc.objects}: ${alloc.bytes}] @ ${pcs}\n${comments}\n`
   })
   return header + body.join('')
 }

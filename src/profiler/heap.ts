@@ -2,7 +2,7 @@ import type { AllocationProfileNode } from 'pprof'
 import type { Slicer } from '../cooperative.js'
 import { type FrameTable, StackSet } from '../pprof/frames.js'
 import { frameFile, functionName } from './names.js'
-import { readHeapTree } from './process-guard.js'
+import { heapSamplerPaused, readHeapTree } from './process-guard.js'
 
 /** Go's names: inuse_objects/count then inuse_space/bytes. */
 export const HEAP_VALUES = 2
@@ -16,7 +16,11 @@ interface PathEntry { node: AllocationProfileNode, depth: number }
  * estimate of the real count, so values are used as they are.
  */
 export async function collectHeapStacks (frames: FrameTable, slicer: Slicer): Promise<StackSet> {
-  const root = readHeapTree()
+  return await foldAllocationTree(readHeapTree(), frames, slicer)
+}
+
+/** Folds V8's allocation tree into stacks of [objects, bytes]. */
+export async function foldAllocationTree (root: AllocationProfileNode, frames: FrameTable, slicer: Slicer): Promise<StackSet> {
   await slicer.yield()
   const stacks = new StackSet()
   // Frame ids root-first along the current path; depth-first with an explicit stack.
@@ -51,6 +55,7 @@ export async function collectHeapStacks (frames: FrameTable, slicer: Slicer): Pr
 
 /** Number of distinct allocation sites V8 holds now: the heap entry's count on the index page. */
 export function countHeapRecords (): number {
+  if (heapSamplerPaused()) return 0
   let count = 0
   const pending: AllocationProfileNode[] = [readHeapTree()]
   while (pending.length > 0) {

@@ -44,7 +44,8 @@ const state: {
   heapIntervalBytes: number
   heapStackDepth: number
   heapOwned: boolean
-} = { heavy: undefined, heapUsers: 0, heapIntervalBytes: 0, heapStackDepth: 0, heapOwned: false }
+  heapPaused: boolean
+} = { heavy: undefined, heapUsers: 0, heapIntervalBytes: 0, heapStackDepth: 0, heapOwned: false, heapPaused: false }
 
 /** Takes the heavy lease, or says who holds it and for how long. */
 export function acquireHeavy (kind: string, expectedMs: number): HeavyLease | Busy {
@@ -68,6 +69,11 @@ export function isLease (x: HeavyLease | Busy): x is HeavyLease {
   return 'release' in x
 }
 
+/** Whole seconds until the heavy lease is expected back (at least 1). */
+export function heavyRetryAfter (): number {
+  return state.heavy === undefined ? 1 : Math.max(1, Math.ceil((state.heavy.endsAt - Date.now()) / 1000))
+}
+
 /** What holds the heavy lease right now, for tests and the index page. */
 export function heavyHolder (): string | undefined {
   return state.heavy?.kind
@@ -84,8 +90,33 @@ export function heavyHolder (): string | undefined {
  */
 export function readHeapTree (): ReturnType<typeof pprof.heap.v8Profile> {
   if (state.heapUsers === 0) throw new Error('heap sampler not started')
+  if (state.heapPaused) throw new Error('heap sampler paused for an allocation profile')
   heapBindings.startSamplingHeapProfiler(state.heapIntervalBytes, state.heapStackDepth)
   return pprof.heap.v8Profile()
+}
+
+/** Whether an allocation window has V8's sampler; /heap must wait (409) meanwhile. */
+export function heapSamplerPaused (): boolean {
+  return state.heapPaused
+}
+
+/**
+ * Hands V8's one sampling heap profiler to an allocation window (which
+ * starts it again with other flags) and takes it back after. Stopping
+ * discards what the in-use sampler had recorded: the in-use view starts
+ * over. The caller holds the heavy lease.
+ */
+export function pauseHeapSampler (): () => void {
+  if (state.heapUsers === 0) throw new Error('heap sampler not started')
+  heapBindings.stopSamplingHeapProfiler()
+  state.heapPaused = true
+  let resumed = false
+  return () => {
+    if (resumed) return
+    resumed = true
+    state.heapPaused = false
+    if (state.heapUsers > 0) heapBindings.startSamplingHeapProfiler(state.heapIntervalBytes, state.heapStackDepth)
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { Slicer } from '../cooperative.js'
 import type { PprofContext } from '../context.js'
 import { GO_PROFILE_DESCRIPTIONS } from '../endpoints.js'
@@ -6,74 +6,23 @@ import { errors } from '../errors.js'
 import { Interrupted, answerInterrupted, runHeavy, wait } from '../http/heavy.js'
 import { parseChoice, parseSeconds } from '../http/params.js'
 import { checkDuration, sendProfile, sendText } from '../http/reply.js'
-import { buildProfile, type ProfileShape } from '../pprof/builder.js'
+import { buildProfile } from '../pprof/builder.js'
 import { deltaStacks } from '../pprof/delta.js'
 import { encodeProfile } from '../pprof/encode.js'
-import { FrameTable, StackSet } from '../pprof/frames.js'
-import { contentionText, countText, heapText } from '../pprof/legacy-text.js'
-import { allocsShape, contentionShape, countShape, heapShape } from '../pprof/shapes.js'
-import { collectHeapStacks, countHeapRecords } from '../profiler/heap.js'
-import { memStatsBlock, readStats } from '../stats/snapshot.js'
+import { FrameTable, type StackSet } from '../pprof/frames.js'
+import { heavyHolder, heapSamplerPaused, heavyRetryAfter } from '../profiler/process-guard.js'
+import type { NamedProfile } from '../profiles.js'
 
-/** A profile Go serves by name through its index (runtime/pprof.Lookup). */
-export interface NamedProfile {
-  readonly name: string
-  shape (ctx: PprofContext): ProfileShape
-  collect (ctx: PprofContext, frames: FrameTable, slicer: Slicer): Promise<StackSet>
-  text (ctx: PprofContext, frames: FrameTable, stacks: StackSet): string
-  /** The count shown on Go's index page. */
-  count (): number
+export { NAMED_PROFILES, type NamedProfile } from '../profiles.js'
+
+/** While an allocation window holds V8's sampler, the in-use view is not there to read. */
+function assertHeapSamplerFree (reply: FastifyReply): void {
+  if (!heapSamplerPaused()) return
+  reply.header('retry-after', String(heavyRetryAfter()))
+  throw new errors.FST_PPROF_BUSY(heavyHolder() ?? 'allocation profiling')
 }
 
-// Like Go, the text heap profile ends with the MemStats block.
-function heapTextWithMemStats (ctx: PprofContext, frames: FrameTable, stacks: StackSet): string {
-  return heapText(frames, stacks, ctx.heapIntervalBytes, (a, n) => ctx.symbols.remember(a, n)) + '\n' + memStatsBlock(readStats(ctx.sampler))
-}
-
-const empty = async (): Promise<StackSet> => new StackSet()
-
-function activeResources (frames: FrameTable): StackSet {
-  const stacks = new StackSet()
-  for (const type of process.getActiveResourcesInfo()) {
-    stacks.add([frames.id({ name: type, file: '', line: 0, column: 0, functionLine: 0 })], [1])
-  }
-  return stacks
-}
-
-export const NAMED_PROFILES: readonly NamedProfile[] = [
-  {
-    name: 'heap',
-    shape: (ctx) => heapShape(ctx.heapIntervalBytes),
-    collect: async (_ctx, frames, slicer) => await collectHeapStacks(frames, slicer),
-    text: heapTextWithMemStats,
-    count: countHeapRecords
-  },
-  {
-    name: 'allocs',
-    shape: (ctx) => allocsShape(ctx.heapIntervalBytes),
-    collect: empty,
-    text: heapTextWithMemStats,
-    count: () => 0
-  },
-  {
-    name: 'goroutine',
-    shape: () => countShape('goroutine'),
-    collect: async (_ctx, frames) => activeResources(frames),
-    text: (ctx, frames, stacks) => countText('goroutine', frames, stacks, (a, n) => ctx.symbols.remember(a, n)),
-    count: () => process.getActiveResourcesInfo().length
-  },
-  {
-    name: 'threadcreate',
-    shape: () => countShape('threadcreate'),
-    collect: empty,
-    text: (ctx, frames, stacks) => countText('threadcreate', frames, stacks, (a, n) => ctx.symbols.remember(a, n)),
-    count: () => 0
-  },
-  { name: 'block', shape: contentionShape, collect: empty, text: () => contentionText('block'), count: () => 0 },
-  { name: 'mutex', shape: contentionShape, collect: empty, text: () => contentionText('mutex'), count: () => 0 }
-]
-
-/** Serves one named profile: proto, Go text (debug), or a delta over `seconds`. */
+/** Serves one named profile: proto, Go text (debug), or `seconds` (Go's delta, or a recording window). */
 export function registerNamedProfile (scope: FastifyInstance, ctx: PprofContext, path: string, profile: NamedProfile): void {
   if (GO_PROFILE_DESCRIPTIONS[profile.name] === undefined) throw new Error(`no description for ${profile.name}`)
   scope.get(path, { config: { audit: true } }, async (request, reply) => {
@@ -90,31 +39,40 @@ export function registerNamedProfile (scope: FastifyInstance, ctx: PprofContext,
     }
 
     const frames = new FrameTable()
+    const shape = profile.shape(ctx)
     const collect = async (signal?: AbortSignal): Promise<{ stacks: StackSet, at: number }> => {
+      if (profile.usesHeapSampler === true) assertHeapSamplerFree(reply)
       if (gc === 1) ctx.collectGarbage()
       const at = Date.now()
-      const slicer = new Slicer(signal)
-      const stacks = await profile.collect(ctx, frames, slicer)
-      return { stacks, at }
+      return { stacks: await profile.collect(ctx, frames, new Slicer(signal)), at }
+    }
+    const encode = async (stacks: StackSet, timeNanos: number, durationNanos: number | undefined, signal?: AbortSignal): Promise<Buffer> => {
+      await ctx.frameMapper.map(frames, new Slicer(signal))
+      const comments = profile.comments?.(seconds !== undefined && profile.record !== undefined)
+      const meta = { timeNanos, durationNanos, comments }
+      return await encodeProfile(await buildProfile(shape, frames, stacks.values(), meta, new Slicer(signal)))
     }
 
     if (seconds === undefined) {
       const { stacks, at } = await collect()
-      await ctx.frameMapper.map(frames, new Slicer())
-      if (debug !== 0) return sendText(reply, profile.text(ctx, frames, stacks))
-      const built = await buildProfile(profile.shape(ctx), frames, stacks.values(), { timeNanos: at * 1e6 }, new Slicer())
-      return sendProfile(reply, filename, await encodeProfile(built))
+      if (debug !== 0) {
+        await ctx.frameMapper.map(frames, new Slicer())
+        return sendText(reply, profile.text(ctx, frames, stacks))
+      }
+      return sendProfile(reply, filename, await encode(stacks, at * 1e6, undefined))
     }
 
     try {
-      const body = await runHeavy(ctx, reply, `${profile.name} delta`, seconds * 1000, async (signal) => {
+      const body = await runHeavy(ctx, reply, `${profile.name} ${profile.record === undefined ? 'delta' : 'profiling'}`, seconds * 1000, async (signal) => {
+        if (profile.record !== undefined) {
+          const start = Date.now()
+          const stacks = await profile.record(ctx, frames, async () => await wait(seconds * 1000, signal), new Slicer(signal))
+          return await encode(stacks, start * 1e6, (Date.now() - start) * 1e6, signal)
+        }
         const before = await collect(signal)
         await wait(seconds * 1000, signal)
         const after = await collect(signal)
-        const delta = deltaStacks(before.stacks, after.stacks)
-        await ctx.frameMapper.map(frames, new Slicer(signal))
-        const meta = { timeNanos: after.at * 1e6, durationNanos: (after.at - before.at) * 1e6 }
-        return await encodeProfile(await buildProfile(profile.shape(ctx), frames, delta.values(), meta, new Slicer(signal)))
+        return await encode(deltaStacks(before.stacks, after.stacks), after.at * 1e6, (after.at - before.at) * 1e6, signal)
       })
       return sendProfile(reply, filename, body)
     } catch (err) {

@@ -1,0 +1,95 @@
+import type { Slicer } from './cooperative.js'
+import type { PprofContext } from './context.js'
+import type { ProfileShape } from './pprof/builder.js'
+import { type FrameTable, StackSet } from './pprof/frames.js'
+import { contentionText, countText, heapText } from './pprof/legacy-text.js'
+import { allocsShape, contentionShape, countShape, heapShape } from './pprof/shapes.js'
+import { sampleAllocations } from './profiler/allocs.js'
+import { collectHeapStacks, countHeapRecords } from './profiler/heap.js'
+import { memStatsBlock, readStats } from './stats/snapshot.js'
+
+/** A profile Go serves by name through its index (runtime/pprof.Lookup). */
+export interface NamedProfile {
+  readonly name: string
+  shape (ctx: PprofContext): ProfileShape
+  /** The profile now. */
+  collect (ctx: PprofContext, frames: FrameTable, slicer: Slicer): Promise<StackSet>
+  /**
+   * What `?seconds=N` means when it is not Go's delta of two collections:
+   * a recording over the window (`during` waits it out).
+   */
+  record? (ctx: PprofContext, frames: FrameTable, during: () => Promise<void>, slicer: Slicer): Promise<StackSet>
+  /** Comments written into the profile, shown by go tool pprof. */
+  comments? (windowed: boolean): string[]
+  /** Reads V8's in-use heap sampler (busy while an allocation window has it). */
+  readonly usesHeapSampler?: boolean
+  text (ctx: PprofContext, frames: FrameTable, stacks: StackSet): string
+  /** The count shown on Go's index page. */
+  count (): number
+}
+
+const remember = (ctx: PprofContext) => (address: number, name: string) => ctx.symbols.remember(address, name)
+
+// Like Go, the text heap profile ends with the MemStats block.
+function heapTextWithMemStats (ctx: PprofContext, frames: FrameTable, stacks: StackSet, columns?: { inuse: [number, number], alloc: [number, number] }): string {
+  return heapText(frames, stacks, ctx.heapIntervalBytes, remember(ctx), columns) + '\n' + memStatsBlock(readStats(ctx.sampler))
+}
+
+const empty = async (): Promise<StackSet> => new StackSet()
+
+function activeResources (frames: FrameTable): StackSet {
+  const stacks = new StackSet()
+  for (const type of process.getActiveResourcesInfo()) {
+    stacks.add([frames.id({ name: type, file: '', line: 0, column: 0, functionLine: 0 })], [1])
+  }
+  return stacks
+}
+
+/** The in-use heap in allocs' four columns: Node keeps no cumulative allocation counts. */
+async function inUseAsAllocs (frames: FrameTable, slicer: Slicer): Promise<StackSet> {
+  const inUse = await collectHeapStacks(frames, slicer)
+  const out = new StackSet()
+  for (const r of inUse.values()) out.add(r.frameIds, [0, 0, r.values[0] ?? 0, r.values[1] ?? 0])
+  return out
+}
+
+export const NAMED_PROFILES: readonly NamedProfile[] = [
+  {
+    name: 'heap',
+    shape: (ctx) => heapShape(ctx.heapIntervalBytes),
+    collect: async (_ctx, frames, slicer) => await collectHeapStacks(frames, slicer),
+    usesHeapSampler: true,
+    text: (ctx, frames, stacks) => heapTextWithMemStats(ctx, frames, stacks),
+    count: countHeapRecords
+  },
+  {
+    name: 'allocs',
+    shape: (ctx) => allocsShape(ctx.heapIntervalBytes),
+    collect: async (_ctx, frames, slicer) => await inUseAsAllocs(frames, slicer),
+    record: async (ctx, frames, during, slicer) => await sampleAllocations(frames, ctx.heapIntervalBytes, during, slicer),
+    comments: (windowed) => windowed
+      ? ['alloc_*: every allocation sampled during the window, objects already collected included.',
+          'inuse_* are zero in a window: with collected objects in the samples, V8 cannot tell which are still alive; use /heap.']
+      : ['alloc_* are zero: V8 keeps no cumulative allocation counts; ask for ?seconds=N to sample allocations over a window.',
+          'inuse_* are the in-use heap, as in /heap.'],
+    usesHeapSampler: true,
+    text: (ctx, frames, stacks) => heapTextWithMemStats(ctx, frames, stacks, { inuse: [2, 3], alloc: [0, 1] }),
+    count: countHeapRecords
+  },
+  {
+    name: 'goroutine',
+    shape: () => countShape('goroutine'),
+    collect: async (_ctx, frames) => activeResources(frames),
+    text: (ctx, frames, stacks) => countText('goroutine', frames, stacks, remember(ctx)),
+    count: () => process.getActiveResourcesInfo().length
+  },
+  {
+    name: 'threadcreate',
+    shape: () => countShape('threadcreate'),
+    collect: empty,
+    text: (ctx, frames, stacks) => countText('threadcreate', frames, stacks, remember(ctx)),
+    count: () => 0
+  },
+  { name: 'block', shape: contentionShape, collect: empty, text: () => contentionText('block'), count: () => 0 },
+  { name: 'mutex', shape: contentionShape, collect: empty, text: () => contentionText('mutex'), count: () => 0 }
+]
