@@ -1,13 +1,15 @@
 import type { Frame } from './frames.js'
 
-// FNV-1a, 32 bits, over UTF-16 code units; two seeds give 48 bits.
-function fnv1a (text: string, seed: number): number {
-  let h = seed >>> 0
+/** Two FNV-1a hashes (two seeds) over UTF-16 code units in one pass: 48 bits of address. */
+function hash48 (text: string): number {
+  let a = 0x811c9dc5
+  let b = 0x050c5d1f
   for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i)
-    h = Math.imul(h, 0x01000193) >>> 0
+    const c = text.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x01000193)
   }
-  return h >>> 0
+  return ((a >>> 0) & 0xffff) * 0x1_0000_0000 + (b >>> 0)
 }
 
 const ALIGN = 16
@@ -22,9 +24,7 @@ const ALIGN = 16
  */
 export function frameAddress (frame: Frame): number {
   const key = `${frame.name}\0${frame.file}\0${frame.line}\0${frame.column}`
-  const high = fnv1a(key, 0x811c9dc5) & 0xffff
-  const low = fnv1a(key, 0x050c5d1f)
-  const slot = high * 0x1_0000_0000 + low // 48 bits
+  const slot = hash48(key)
   return (slot === 0 ? 1 : slot) * ALIGN
 }
 

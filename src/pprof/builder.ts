@@ -47,8 +47,8 @@ export async function buildProfile (
     let id = functionIds.get(key)
     if (id === undefined) {
       id = functions.length + 1
-      const nameIndex = strings.dedup(name)
-      functions.push(new PFunction({ id, name: nameIndex, systemName: nameIndex, filename: strings.dedup(file), startLine }))
+      // No system_name: a copy of the name costs bytes and JS has no mangling.
+      functions.push(new PFunction({ id, name: strings.dedup(name), filename: strings.dedup(file), startLine }))
       functionIds.set(key, id)
     }
     return id
@@ -77,7 +77,7 @@ export async function buildProfile (
 
   for (const record of stacks) {
     samples.push(new Sample({ locationId: record.frameIds.map(locationId), value: record.values }))
-    await slicer.tick()
+    if (slicer.due()) await slicer.yield()
   }
 
   const sampleType = shape.sampleTypes.map(([type, unit]) => new ValueType({ type: strings.dedup(type), unit: strings.dedup(unit) }))

@@ -3,6 +3,8 @@ import { gzip } from 'node:zlib'
 import type { Profile } from 'pprof-format'
 
 const gzipAsync = promisify(gzip)
+// Go's runtime/pprof uses gzip.BestSpeed too: profiles are read once, soon.
+const LEVEL = 1
 
 /**
  * Serialises in sections that yield between them (pprof-format's
@@ -11,5 +13,5 @@ const gzipAsync = promisify(gzip)
  */
 export async function encodeProfile (profile: Profile): Promise<Buffer> {
   const raw = await profile.encodeAsync()
-  return await gzipAsync(raw)
+  return await gzipAsync(raw, { level: LEVEL })
 }

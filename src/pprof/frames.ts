@@ -18,11 +18,16 @@ export class FrameTable {
   readonly #ids = new Map<string, number>()
 
   id (frame: Frame): number {
-    const key = `${frame.name}\0${frame.file}\0${frame.line}\0${frame.column}`
+    return this.idOf(frame.name, frame.file, frame.line, frame.column, frame.functionLine, frame)
+  }
+
+  /** Like id(), without allocating a Frame when the frame is already known (hot loops). */
+  idOf (name: string, file: string, line: number, column: number, functionLine: number, frame?: Frame): number {
+    const key = `${name}\0${file}\0${line}\0${column}`
     let id = this.#ids.get(key)
     if (id === undefined) {
       id = this.frames.length
-      this.frames.push(frame)
+      this.frames.push(frame ?? { name, file, line, column, functionLine })
       this.#ids.set(key, id)
     }
     return id

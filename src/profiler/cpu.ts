@@ -127,7 +127,7 @@ async function foldProfile (profile: Profiler.Profile, frames: FrameTable, perio
       const path = [frames.id(frameOf(node, node.callFrame.lineNumber + 1)), ...parent]
       for (const child of node.children) pending.push({ id: child, parent: path })
     }
-    await slicer.tick()
+    if (slicer.due()) await slicer.yield()
   }
   return stacks
 }

@@ -7,8 +7,6 @@ import { heapSamplerPaused, readHeapTree } from './process-guard.js'
 /** Go's names: inuse_objects/count then inuse_space/bytes. */
 export const HEAP_VALUES = 2
 
-interface PathEntry { node: AllocationProfileNode, depth: number }
-
 /**
  * Reads V8's sampling heap profile (the one native, synchronous step) and
  * folds the call tree into stacks of in-use objects and bytes, yielding to the
@@ -23,32 +21,55 @@ export async function collectHeapStacks (frames: FrameTable, slicer: Slicer): Pr
 export async function foldAllocationTree (root: AllocationProfileNode, frames: FrameTable, slicer: Slicer): Promise<StackSet> {
   await slicer.yield()
   const stacks = new StackSet()
-  // Frame ids root-first along the current path; depth-first with an explicit stack.
+  // Depth-first with an explicit stack of nodes and depths (parallel arrays:
+  // no object per node); frame ids root-first along the current path.
   const path: number[] = []
-  const pending: PathEntry[] = []
-  for (let i = root.children.length - 1; i >= 0; i--) pending.push({ node: root.children[i] as AllocationProfileNode, depth: 0 })
-  while (pending.length > 0) {
-    const { node, depth } = pending.pop() as PathEntry
+  // Within one tree a function is known by its script and start position: a
+  // numeric lookup per node instead of a string key (this loop runs per call-tree node).
+  const byPosition = new Map<string, Map<number, number>>()
+  const nodes: AllocationProfileNode[] = []
+  const depths: number[] = []
+  for (let i = root.children.length - 1; i >= 0; i--) {
+    nodes.push(root.children[i] as AllocationProfileNode)
+    depths.push(0)
+  }
+  while (nodes.length > 0) {
+    const node = nodes.pop() as AllocationProfileNode
+    const depth = depths.pop() as number
     path.length = depth
-    path.push(frames.id({
-      name: functionName(node.name, node.scriptName, node.lineNumber ?? 0),
-      file: frameFile(node.scriptName),
-      line: node.lineNumber ?? 0,
-      column: node.columnNumber ?? 0,
-      functionLine: node.lineNumber ?? 0
-    }))
-    if (node.allocations.length > 0) {
+    const line = node.lineNumber ?? 0
+    const column = node.columnNumber ?? 0
+    let inScript = byPosition.get(node.scriptName)
+    if (inScript === undefined) {
+      inScript = new Map()
+      byPosition.set(node.scriptName, inScript)
+    }
+    // Builtins and natives have no position: key them by name instead.
+    const position = line > 0 ? line * 0x100000 + column : -1
+    let id = position >= 0 ? inScript.get(position) : undefined
+    if (id === undefined) {
+      id = frames.idOf(functionName(node.name, node.scriptName, line), frameFile(node.scriptName), line, column, line)
+      if (position >= 0) inScript.set(position, id)
+    }
+    path.push(id)
+    const allocations = node.allocations
+    if (allocations.length > 0) {
       let objects = 0
       let space = 0
-      for (const a of node.allocations) {
+      for (const a of allocations) {
         objects += a.count
         space += a.count * a.sizeBytes
       }
-      stacks.add(path.slice().reverse(), [objects, space])
+      const leafFirst = new Array<number>(path.length)
+      for (let i = 0; i < path.length; i++) leafFirst[i] = path[path.length - 1 - i] as number
+      stacks.add(leafFirst, [objects, space])
     }
     const children = node.children as AllocationProfileNode[]
-    for (let i = children.length - 1; i >= 0; i--) pending.push({ node: children[i] as AllocationProfileNode, depth: depth + 1 })
-    await slicer.tick()
+    for (let i = children.length - 1; i >= 0; i--) {
+      nodes.push(children[i] as AllocationProfileNode)
+      depths.push(depth + 1)
+    }
+    if (slicer.due()) await slicer.yield()
   }
   return stacks
 }
