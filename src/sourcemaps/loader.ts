@@ -1,0 +1,306 @@
+import { AnyMap, encodedMappings, TraceMap } from '@jridgewell/trace-mapping'
+import { open } from 'node:fs/promises'
+import { isAbsolute, resolve, sep } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+/** Limits of one store; the defaults suit an app of a few hundred compiled files or a big bundle. */
+export interface StoreLimits {
+  /** Source maps kept, least recently used out first. */
+  readonly maxMaps: number
+  /** Characters of mappings, names and sources kept in all (a bigger map is used once, then dropped). */
+  readonly maxBytes: number
+  /** Files remembered as having no usable map. */
+  readonly maxMisses: number
+  /** Largest generated file or map read, in bytes: bigger ones stay unmapped. */
+  readonly maxFileBytes: number
+}
+
+export const DEFAULT_LIMITS: StoreLimits = Object.freeze({
+  maxMaps: 4096,
+  maxBytes: 16 * 1024 * 1024,
+  maxMisses: 4096,
+  maxFileBytes: 64 * 1024 * 1024
+})
+
+/**
+ * A source map as kept between profiles: its mappings still encoded, sources
+ * resolved to paths, sourcesContent dropped. Decoded, trace-mapping holds
+ * about 100 bytes per segment, some 20 times the encoded text; that is paid
+ * per profile (see decodeMap) and not kept in the process being debugged.
+ */
+export interface PreparedMap {
+  readonly mappings: string
+  readonly names: readonly string[]
+  readonly sources: readonly string[]
+  /** Characters held, for the store's bound. */
+  readonly size: number
+}
+
+/** A TraceMap to look positions up in, for one profile. */
+export function decodeMap (prepared: PreparedMap): TraceMap {
+  const map = new TraceMap({ version: 3, names: prepared.names as string[], sources: prepared.sources as string[], mappings: prepared.mappings })
+  map.resolvedSources = prepared.sources as string[]
+  return map
+}
+
+// Most files end with their comment: read this much of the tail first.
+const TAIL_BYTES = 64 * 1024
+const NODE_MODULES = `${sep}node_modules${sep}`
+// tsc and esbuild write `//# `; `//@ ` is the old form some tools still emit.
+const COMMENT = /\/\/[#@][ \t]*sourceMappingURL=[ \t]*(\S+)[ \t]*$/
+
+/** Map insertion order as recency: get() moves an entry to the back; set() drops from the front past either bound. */
+class Lru<V> {
+  readonly #maxEntries: number
+  readonly #maxSize: number
+  readonly #entries = new Map<string, { value: V, size: number }>()
+  #size = 0
+
+  constructor (maxEntries: number, maxSize = Infinity) {
+    this.#maxEntries = maxEntries
+    this.#maxSize = maxSize
+  }
+
+  get (key: string): V | undefined {
+    const entry = this.#entries.get(key)
+    if (entry !== undefined) {
+      this.#entries.delete(key)
+      this.#entries.set(key, entry)
+    }
+    return entry?.value
+  }
+
+  set (key: string, value: V, size = 0): void {
+    this.delete(key)
+    if (size > this.#maxSize) return
+    this.#entries.set(key, { value, size })
+    this.#size += size
+    while (this.#entries.size > this.#maxEntries || this.#size > this.#maxSize) {
+      const oldest = this.#entries.keys().next()
+      if (oldest.done === true) break
+      this.delete(oldest.value)
+    }
+  }
+
+  delete (key: string): void {
+    const entry = this.#entries.get(key)
+    if (entry === undefined) return
+    this.#entries.delete(key)
+    this.#size -= entry.size
+  }
+
+  clear (): void {
+    this.#entries.clear()
+    this.#size = 0
+  }
+
+  get count (): number {
+    return this.#entries.size
+  }
+
+  get size (): number {
+    return this.#size
+  }
+}
+
+/**
+ * Reads up to maxBytes of a file, or only its last `tail` bytes; undefined when
+ * the file is missing, unreadable or too big.
+ */
+async function readText (path: string, maxBytes: number, tail = Infinity): Promise<{ text: string, whole: boolean } | undefined> {
+  let handle
+  try {
+    handle = await open(path, 'r')
+    const { size } = await handle.stat()
+    if (size > maxBytes) return undefined
+    const length = Math.min(size, tail)
+    const buffer = Buffer.alloc(length)
+    let read = 0
+    while (read < length) {
+      const { bytesRead } = await handle.read(buffer, read, length - read, size - length + read)
+      if (bytesRead === 0) break
+      read += bytesRead
+    }
+    return { text: buffer.toString('utf8', 0, read), whole: length === size }
+  } catch {
+    return undefined
+  } finally {
+    await handle?.close().catch(() => {})
+  }
+}
+
+/** The last `sourceMappingURL` comment of a text, or undefined. */
+export function findMapComment (text: string): string | undefined {
+  let end = text.length
+  while (end > 0) {
+    const at = text.lastIndexOf('sourceMappingURL=', end - 1)
+    if (at === -1) return undefined
+    const lineStart = text.lastIndexOf('\n', at) + 1
+    let lineEnd = text.indexOf('\n', at)
+    if (lineEnd === -1) lineEnd = text.length
+    const match = COMMENT.exec(text.slice(Math.max(lineStart, at - 16), lineEnd).replace(/\r$/, ''))
+    if (match?.[1] !== undefined) return match[1]
+    end = at
+  }
+  return undefined
+}
+
+/** The JSON inside a `data:` URL (base64 or percent-encoded), or undefined. */
+export function decodeDataUrl (url: string): string | undefined {
+  const comma = url.indexOf(',')
+  if (comma === -1) return undefined
+  const meta = url.slice('data:'.length, comma).toLowerCase()
+  const body = url.slice(comma + 1)
+  if (meta !== '' && !meta.includes('json')) return undefined
+  return meta.split(';').includes('base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body)
+}
+
+/** Where the comment's URL points, as a path: relative to the generated file, absolute, or file://. */
+function mapPathOf (url: string, generatedFile: string): string | undefined {
+  // http:, webpack: and friends are nothing we can read.
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith('file:')) return undefined
+  const target = new URL(url, pathToFileURL(generatedFile))
+  return target.protocol === 'file:' ? fileURLToPath(target) : undefined
+}
+
+// Base64 VLQ and separators only: the decoder reads anything else as garbage, silently.
+const MAPPINGS = /^[A-Za-z0-9+/,;]*$/
+
+function isMapShaped (raw: unknown): boolean {
+  if (raw === null || typeof raw !== 'object') return false
+  const map = raw as { mappings?: unknown, sources?: unknown, sections?: unknown }
+  if (Array.isArray(map.sections)) return map.sections.every((s: { map?: unknown } | null) => isMapShaped(s?.map))
+  return typeof map.mappings === 'string' && MAPPINGS.test(map.mappings) && Array.isArray(map.sources)
+}
+
+/**
+ * The source map of one generated file: its last `sourceMappingURL` comment
+ * (an inline `data:` URL, or a path relative to the file, absolute, or a
+ * file URL), else `<file>.map`. Sources resolve against the map's own
+ * location and its sourceRoot. Null for anything missing or unusable.
+ */
+export async function loadSourceMap (file: string, maxBytes = DEFAULT_LIMITS.maxFileBytes): Promise<PreparedMap | null> {
+  try {
+    let read = await readText(file, maxBytes, TAIL_BYTES)
+    if (read === undefined) return null
+    let url = findMapComment(read.text)
+    // An inline map bigger than the tail starts before it: read it all.
+    if (url === undefined && !read.whole) {
+      read = await readText(file, maxBytes)
+      if (read === undefined) return null
+      url = findMapComment(read.text)
+    }
+    let json: string | undefined
+    let mapUrl: string
+    if (url?.startsWith('data:') === true) {
+      json = decodeDataUrl(url)
+      mapUrl = pathToFileURL(file).href
+    } else {
+      const mapPath = url === undefined ? `${file}.map` : mapPathOf(url, file)
+      if (mapPath === undefined) return null
+      json = (await readText(mapPath, maxBytes))?.text
+      mapUrl = pathToFileURL(mapPath).href
+    }
+    if (json === undefined) return null
+    const raw: unknown = JSON.parse(json)
+    if (!isMapShaped(raw)) return null
+    // Resolves sources against the map's location and sourceRoot; flattens sectioned maps.
+    const map = AnyMap(raw as Parameters<typeof AnyMap>[0], mapUrl)
+    // file:// sources become paths, so that go tool pprof -list opens them.
+    const sources = map.resolvedSources.map((s) => {
+      if (typeof s !== 'string' || !s.startsWith('file:')) return s
+      try {
+        return fileURLToPath(s)
+      } catch {
+        return s
+      }
+    })
+    const names = map.names.map((n) => typeof n === 'string' ? n : '')
+    const mappings = encodedMappings(map)
+    let size = mappings.length
+    for (const text of sources) size += typeof text === 'string' ? text.length : 0
+    for (const text of names) size += text.length
+    return { mappings, names, sources, size }
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Source maps of generated files, loaded on first use and kept in a bounded
+ * LRU; files without a usable map are remembered (bounded too) so they are
+ * not read again. One store per plugin instance.
+ */
+export class SourceMapStore {
+  readonly #limits: StoreLimits
+  readonly #dirs: readonly string[] | undefined
+  readonly #maps: Lru<PreparedMap>
+  readonly #misses: Lru<true>
+  readonly #loading = new Map<string, Promise<PreparedMap | null>>()
+  #generation = 0
+
+  constructor (searchDirs: readonly string[] | undefined, limits: Partial<StoreLimits> = {}) {
+    this.#limits = { ...DEFAULT_LIMITS, ...limits }
+    this.#dirs = searchDirs?.map((d) => {
+      const dir = resolve(d)
+      return dir.endsWith(sep) ? dir : dir + sep
+    })
+    this.#maps = new Lru(this.#limits.maxMaps, this.#limits.maxBytes)
+    this.#misses = new Lru(this.#limits.maxMisses)
+  }
+
+  /**
+   * Whether a frame's file may have a map: an absolute path (not node:,
+   * not eval code), under a search dir if any were given, and outside
+   * node_modules unless a search dir is itself inside node_modules.
+   */
+  eligible (file: string): boolean {
+    if (file === '' || !isAbsolute(file)) return false
+    if (this.#dirs === undefined) return !file.includes(NODE_MODULES)
+    return this.#dirs.some((dir) => file.startsWith(dir) && (!file.includes(NODE_MODULES, dir.length - 1)))
+  }
+
+  /** The map if known: a map, null for a known miss, undefined when not loaded yet. */
+  peek (file: string): PreparedMap | null | undefined {
+    const map = this.#maps.get(file)
+    if (map !== undefined) return map
+    return this.#misses.get(file) === true ? null : undefined
+  }
+
+  /** Loads (once, even for concurrent callers) and caches the map of a file. */
+  async load (file: string): Promise<PreparedMap | null> {
+    const known = this.peek(file)
+    if (known !== undefined) return known
+    let pending = this.#loading.get(file)
+    if (pending === undefined) {
+      const generation = this.#generation
+      pending = loadSourceMap(file, this.#limits.maxFileBytes).then((map) => {
+        this.#loading.delete(file)
+        if (generation === this.#generation) {
+          if (map === null) this.#misses.set(file, true)
+          else this.#maps.set(file, map, map.size)
+        }
+        return map
+      })
+      this.#loading.set(file, pending)
+    }
+    return await pending
+  }
+
+  /** A map that failed while in use (bad mappings): never try it again. */
+  reject (file: string): void {
+    this.#maps.delete(file)
+    this.#misses.set(file, true)
+  }
+
+  clear (): void {
+    this.#generation++
+    this.#maps.clear()
+    this.#misses.clear()
+    this.#loading.clear()
+  }
+
+  get size (): { maps: number, bytes: number, misses: number } {
+    return { maps: this.#maps.count, bytes: this.#maps.size, misses: this.#misses.count }
+  }
+}
