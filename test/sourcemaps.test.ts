@@ -6,12 +6,16 @@ import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type EncodedSourceMap, generatedPositionFor, TraceMap } from '@jridgewell/trace-mapping'
+import {
+  decodedMappings, type EncodedSourceMap, encodedMappings, generatedPositionFor, presortedDecodedMap, type SourceMapSegment, TraceMap
+} from '@jridgewell/trace-mapping'
+import fc from 'fast-check'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Slicer } from '../src/cooperative.js'
 import { type Frame, FrameTable } from '../src/pprof/frames.js'
 import { createFrameMapper, type FrameMapper, SourceMapFrameMapper } from '../src/sourcemaps/index.js'
+import { CHUNK_LINES, decodeLines, indexLines } from '../src/sourcemaps/lines.js'
 import { decodeDataUrl, findMapComment } from '../src/sourcemaps/loader.js'
 import { decodeProfile, int64, type Decoded } from './support/decode.js'
 import { describeRun, goPprof, requireGo } from './support/go-pprof.js'
@@ -497,5 +501,49 @@ describe('createFrameMapper', () => {
     await mapper.map(table, new Slicer())
     expect(table.frames).toEqual([frame])
     expect(createFrameMapper({ searchDirs: undefined })).toBeInstanceOf(SourceMapFrameMapper)
+  })
+})
+
+describe('decoding only the lines a profile needs', () => {
+  const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
+
+  function reference (mappings: string): SourceMapSegment[][] {
+    return decodedMappings(new TraceMap({ version: 3, sources: ['a.ts', 'b.ts', 'c.ts'], names: ['x', 'y', 'z'], mappings })) as SourceMapSegment[][]
+  }
+
+  const segment = fc.oneof(
+    fc.tuple(fc.nat(300)),
+    fc.tuple(fc.nat(300), fc.nat(2), fc.nat(5000), fc.nat(300)),
+    fc.tuple(fc.nat(300), fc.nat(2), fc.nat(5000), fc.nat(300), fc.nat(2))
+  ) as fc.Arbitrary<SourceMapSegment>
+
+  it('gives every line as trace-mapping decodes it, from any checkpoint, for random maps', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.array(segment, { maxLength: 6 }), { minLength: 1, maxLength: 4 * CHUNK_LINES, size: 'max' }), fc.array(fc.nat(5 * CHUNK_LINES), { size: 'medium' }), async (lines, picks) => {
+      const sorted = lines.map((l) => [...l].sort((a, b) => a[0] - b[0]))
+      const mappings = encodedMappings(presortedDecodedMap({ version: 3, sources: ['a.ts', 'b.ts', 'c.ts'], names: ['x', 'y', 'z'], mappings: sorted }))
+      const expected = reference(mappings)
+      const index = indexLines(mappings)
+      expect(index.lines).toBe(expected.length)
+      expect(await decodeLines(mappings, index, range(index.lines))).toEqual(expected)
+      // Some lines only: those match, every other line is empty.
+      const some = await decodeLines(mappings, index, picks)
+      const picked = new Set(picks)
+      expect(some.map((l, i) => picked.has(i) ? l : [])).toEqual(expected.map((l, i) => picked.has(i) ? l : []))
+      expect(some.every((l, i) => picked.has(i) || l.length === 0)).toBe(true)
+    }), { numRuns: 100 })
+  })
+
+  it('gives every line of real tsc and esbuild maps as trace-mapping decodes them', async () => {
+    const dir = join(root, 'lines')
+    const maps = [
+      `${join(await compileWithTsc(join(dir, 'tsc'), { type: 'commonjs', ext: '.ts' }), '../work.js')}.map`,
+      `${await bundleWithEsbuild(join(dir, 'bundle'))}.map`,
+      `${await bundleWithEsbuild(join(dir, 'minified'), { minify: true })}.map`
+    ]
+    for (const file of maps) {
+      const { mappings } = JSON.parse(await readFile(file, 'utf8')) as { mappings: string }
+      const index = indexLines(mappings)
+      expect(await decodeLines(mappings, index, range(index.lines)), file).toEqual(reference(mappings))
+    }
   })
 })

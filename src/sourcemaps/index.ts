@@ -78,12 +78,9 @@ function cachedLookup (state: FileState, line: number, column: number): Position
   return position
 }
 
-function fileState (prepared: PreparedMap): FileState | null {
-  try {
-    return { map: decodeMap(prepared), positions: new Map(), starts: new Map() }
-  } catch {
-    return null
-  }
+async function fileState (prepared: PreparedMap, lines: Iterable<number>, slicer: Slicer): Promise<FileState | null> {
+  const map = await decodeMap(prepared, lines, slicer)
+  return map === null ? null : { map, positions: new Map(), starts: new Map() }
 }
 
 // Maps read at once when a profile needs several (the reads overlap in libuv's pool).
@@ -106,27 +103,38 @@ export class SourceMapFrameMapper implements FrameMapper {
    * LRU drops meanwhile (a profile may touch more files than it keeps).
    */
   async #files (frames: FrameTable, slicer: Slicer): Promise<Map<string, FileState | null>> {
-    const files = new Map<string, FileState | null>()
-    const toLoad: string[] = []
+    // The generated lines (0-based) each eligible file needs: only those get decoded.
+    const wanted = new Map<string, Set<number>>()
+    const skipped = new Set<string>()
     for (const frame of frames.frames) {
       await slicer.tick()
-      if (files.has(frame.file)) continue
-      const file = frameFile(frame.file)
-      const map = this.#store.eligible(file) ? this.#store.peek(file) : null
-      if (map === undefined) toLoad.push(frame.file)
-      files.set(frame.file, map == null ? null : fileState(map))
+      let lines = wanted.get(frame.file)
+      if (lines === undefined) {
+        if (skipped.has(frame.file)) continue
+        if (!this.#store.eligible(frameFile(frame.file))) {
+          skipped.add(frame.file)
+          continue
+        }
+        wanted.set(frame.file, lines = new Set())
+      }
+      lines.add(frame.line - 1)
+      if (frame.functionLine > 0) lines.add(frame.functionLine - 1)
     }
+    const files = new Map<string, FileState | null>()
+    const pending = [...wanted.keys()]
     let next = 0
+    // Maps not loaded yet are read a few at a time: the reads overlap in libuv's pool.
     const worker = async (): Promise<void> => {
-      while (next < toLoad.length) {
-        const file = toLoad[next++] as string
-        const map = await this.#store.load(frameFile(file))
-        if (map !== null) files.set(file, fileState(map))
+      while (next < pending.length) {
+        const file = pending[next++] as string
+        const prepared = this.#store.peek(frameFile(file)) ?? await this.#store.load(frameFile(file))
+        files.set(file, prepared === null ? null : await fileState(prepared, wanted.get(file) ?? [], slicer))
         await slicer.tick()
       }
     }
-    await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, toLoad.length) }, worker))
+    await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, pending.length) }, worker))
     for (const f of frames.frames) {
+      await slicer.tick()
       if (f.line !== f.functionLine || f.column <= 0) continue
       const state = files.get(f.file)
       if (state == null) continue

@@ -1,7 +1,9 @@
-import { AnyMap, encodedMappings, TraceMap } from '@jridgewell/trace-mapping'
+import { AnyMap, encodedMappings, presortedDecodedMap, type TraceMap } from '@jridgewell/trace-mapping'
 import { open } from 'node:fs/promises'
 import { isAbsolute, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { Slicer } from '../cooperative.js'
+import { decodeLines, indexLines, type LineIndex } from './lines.js'
 
 /** Limits of one store; the defaults suit an app of a few hundred compiled files or a big bundle. */
 export interface StoreLimits {
@@ -23,24 +25,35 @@ export const DEFAULT_LIMITS: StoreLimits = Object.freeze({
 })
 
 /**
- * A source map as kept between profiles: its mappings still encoded, sources
- * resolved to paths, sourcesContent dropped. Decoded, trace-mapping holds
- * about 100 bytes per segment, some 20 times the encoded text; that is paid
- * per profile (see decodeMap) and not kept in the process being debugged.
+ * A source map as kept between profiles: its mappings still encoded, with
+ * checkpoints to decode any line from (see lines.ts), sources resolved to
+ * paths, sourcesContent dropped. Fully decoded, trace-mapping holds about 100
+ * bytes per mapping, some 25 times the text: only the lines a profile needs are
+ * decoded, for that profile.
  */
 export interface PreparedMap {
   readonly mappings: string
+  readonly index: LineIndex
   readonly names: readonly string[]
   readonly sources: readonly string[]
   /** Characters held, for the store's bound. */
   readonly size: number
 }
 
-/** A TraceMap to look positions up in, for one profile. */
-export function decodeMap (prepared: PreparedMap): TraceMap {
-  const map = new TraceMap({ version: 3, names: prepared.names as string[], sources: prepared.sources as string[], mappings: prepared.mappings })
-  map.resolvedSources = prepared.sources as string[]
-  return map
+/**
+ * A TraceMap holding the given generated lines (0-based) of a map, for one
+ * profile; null if trace-mapping refuses it. Yields through the slicer, and
+ * throws only when the slicer's profile is abandoned.
+ */
+export async function decodeMap (prepared: PreparedMap, lines: Iterable<number>, slicer?: Slicer): Promise<TraceMap | null> {
+  const mappings = await decodeLines(prepared.mappings, prepared.index, lines, slicer)
+  try {
+    const map = presortedDecodedMap({ version: 3, names: prepared.names as string[], sources: prepared.sources as string[], mappings })
+    map.resolvedSources = prepared.sources as string[]
+    return map
+  } catch {
+    return null
+  }
 }
 
 // Most files end with their comment: read this much of the tail first.
@@ -217,10 +230,11 @@ export async function loadSourceMap (file: string, maxBytes = DEFAULT_LIMITS.max
     })
     const names = map.names.map((n) => typeof n === 'string' ? n : '')
     const mappings = encodedMappings(map)
-    let size = mappings.length
+    const index = indexLines(mappings)
+    let size = mappings.length + index.checkpoints.byteLength
     for (const text of sources) size += typeof text === 'string' ? text.length : 0
     for (const text of names) size += text.length
-    return { mappings, names, sources, size }
+    return { mappings, index, names, sources, size }
   } catch {
     return null
   }
