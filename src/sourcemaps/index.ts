@@ -120,19 +120,29 @@ export class SourceMapFrameMapper implements FrameMapper {
       lines.add(frame.line - 1)
       if (frame.functionLine > 0) lines.add(frame.functionLine - 1)
     }
-    const files = new Map<string, FileState | null>()
-    const pending = [...wanted.keys()]
+    // Maps not loaded yet are read a few at a time, so the reads overlap in
+    // libuv's pool. Decoding is done after, in one sequence: concurrent
+    // workers sharing the slicer would each run a slice before it yields.
+    const prepared = new Map<string, PreparedMap | null>()
+    const pending: string[] = []
+    for (const file of wanted.keys()) {
+      const known = this.#store.peek(frameFile(file))
+      if (known === undefined) pending.push(file)
+      else prepared.set(file, known)
+    }
     let next = 0
-    // Maps not loaded yet are read a few at a time: the reads overlap in libuv's pool.
-    const worker = async (): Promise<void> => {
+    const loader = async (): Promise<void> => {
       while (next < pending.length) {
         const file = pending[next++] as string
-        const prepared = this.#store.peek(frameFile(file)) ?? await this.#store.load(frameFile(file))
-        files.set(file, prepared === null ? null : await fileState(prepared, wanted.get(file) ?? [], slicer))
-        await slicer.tick()
+        prepared.set(file, await this.#store.load(frameFile(file)))
       }
     }
-    await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, pending.length) }, worker))
+    await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, pending.length) }, loader))
+    const files = new Map<string, FileState | null>()
+    for (const [file, map] of prepared) {
+      files.set(file, map === null ? null : await fileState(map, wanted.get(file) ?? [], slicer))
+      await slicer.tick()
+    }
     for (const f of frames.frames) {
       await slicer.tick()
       if (f.line !== f.functionLine || f.column <= 0) continue
