@@ -125,7 +125,10 @@ export async function startApp (cwd: string, entry: string, env: Record<string, 
     port = /listening (\d+)/.exec(out)?.[1]
     if (port !== undefined) break
     if (child.exitCode !== null) throw new Error(`app exited: ${out}`)
-    if (Date.now() > deadline) throw new Error(`app did not start: ${out}`)
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`app did not start: ${out}`)
+    }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   return {
