@@ -204,8 +204,10 @@ describe('missing and broken maps', () => {
 
   it('leave heap frames at the compiled file, and the request succeeds', async () => {
     const rows = leafRows(decodeProfile(await heapProfile(app)), 'inuse_space')
-    expect(rows[0]).toMatchObject({ name: 'retainRows', file: join(dir, 'dist/work.js'), line: generatedRetainLine })
-    expect(rows.some((r) => r.file.endsWith('.ts'))).toBe(false)
+    expect(rows[0], JSON.stringify(rows.slice(0, 5), null, 1)).toMatchObject({ name: 'retainRows', file: join(dir, 'dist/work.js'), line: generatedRetainLine })
+    // Nothing of the app maps (the plugin's own dist/ has maps, and its allocations may be sampled).
+    const appRows = rows.filter((r) => r.file.startsWith(dir))
+    expect(appRows.filter((r) => r.file.endsWith('.ts')), JSON.stringify(appRows, null, 1)).toEqual([])
   })
 
   it('leave CPU frames at the compiled file, and the request succeeds', async () => {

@@ -107,7 +107,7 @@ export class SourceMapFrameMapper implements FrameMapper {
     const wanted = new Map<string, Set<number>>()
     const skipped = new Set<string>()
     for (const frame of frames.frames) {
-      await slicer.tick()
+      if (slicer.due()) await slicer.yield()
       let lines = wanted.get(frame.file)
       if (lines === undefined) {
         if (skipped.has(frame.file)) continue
@@ -141,10 +141,10 @@ export class SourceMapFrameMapper implements FrameMapper {
     const files = new Map<string, FileState | null>()
     for (const [file, map] of prepared) {
       files.set(file, map === null ? null : await fileState(map, wanted.get(file) ?? [], slicer))
-      await slicer.tick()
+      if (slicer.due()) await slicer.yield()
     }
     for (const f of frames.frames) {
-      await slicer.tick()
+      if (slicer.due()) await slicer.yield()
       if (f.line !== f.functionLine || f.column <= 0) continue
       const state = files.get(f.file)
       if (state == null) continue
@@ -159,7 +159,7 @@ export class SourceMapFrameMapper implements FrameMapper {
     const files = await this.#files(frames, slicer)
     const count = frames.frames.length
     for (let id = 0; id < count; id++) {
-      await slicer.tick()
+      if (slicer.due()) await slicer.yield()
       const frame = frames.get(id)
       const state = files.get(frame.file)
       if (state == null) continue

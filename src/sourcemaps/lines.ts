@@ -80,7 +80,7 @@ export async function decodeLines (mappings: string, index: LineIndex, wanted: I
   }
   for (const [chunk, lines] of byChunk) {
     decodeChunk(mappings, index, chunk, lines, decoded)
-    await slicer?.tick()
+    if (slicer?.due() === true) await slicer.yield()
   }
   return decoded
 }
