@@ -2,7 +2,7 @@
 //
 //   npm run bench                     # = npm run build && node bench/run.js
 //   node bench/run.js --quick         # 500 MiB heap case only, shorter throughput run
-//   node bench/run.js --only=heap     # or --only=throughput
+//   node bench/run.js --only=heap     # or --only=throughput, --only=stats
 // Other flags are passed to the suites (see heap-stall.js and throughput.js).
 // Raw results are written to bench/results/ (gitignored).
 import os from 'node:os'
@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { runHeapStall, heapRows, parseHeapArgs, saveResult } from './heap-stall.js'
 import { runThroughput, throughputRows, parseThroughputArgs } from './throughput.js'
+import { runStatsCost, statsRows, parseStatsArgs } from './stats-cost.js'
 import { markdownTable } from './lib/stats.js'
 
 const argv = process.argv.slice(2)
@@ -32,8 +33,9 @@ try {
 const started = new Date()
 const loadBefore = loadavg()
 const data = {}
-if (only !== 'throughput') data.heap = await runHeapStall(parseHeapArgs(argv))
-if (only !== 'heap') data.throughput = await runThroughput(parseThroughputArgs(argv))
+if (only === undefined || only === 'heap') data.heap = await runHeapStall(parseHeapArgs(argv))
+if (only === undefined || only === 'throughput') data.throughput = await runThroughput(parseThroughputArgs(argv))
+if (only === undefined || only === 'stats') data.stats = await runStatsCost(parseStatsArgs(argv))
 const minutes = ((Date.now() - started) / 60e3).toFixed(1)
 
 const cpus = os.cpus()
@@ -51,5 +53,6 @@ console.error(`saved ${saveResult('bench', data)}`)
 
 const rows = [['machine', 'environment', machine.join('; '), '']]
 if (data.heap) rows.push(...heapRows(data.heap))
-if (only !== 'heap') rows.push(...throughputRows(data.throughput))
+if (data.stats) rows.push(...statsRows(data.stats))
+if (data.throughput) rows.push(...throughputRows(data.throughput))
 console.log(markdownTable(['case', 'figure', 'median (min–max)', 'target'], rows))
