@@ -22,12 +22,12 @@ async function until (check: () => boolean, timeoutMs: number): Promise<number> 
 
 describe('GET /debug/profile', () => {
   it('profiles the main thread: a busy function tops the CPU samples, idle time is left out', async () => {
-    const burn = startBurning()
+    const stopBurning = startBurning()
     let res
     try {
       res = await app.inject('/debug/profile?seconds=2')
     } finally {
-      burn.stop()
+      stopBurning()
     }
     expect(res.statusCode).toBe(200)
     const p = decodeProfile(res.rawPayload)

@@ -212,7 +212,7 @@ describe.skipIf(!requireChromium())('the page in Chromium', () => {
         await screenshot(page, '3-cpu-countdown', page.locator('#profiles'))
         await waitText(page, '#result h3', 'CPU profile, 2 s', 15_000)
       } finally {
-        burner.stop()
+        burner()
       }
       const cpuTop = await topNames(page, 3)
       expect(cpuTop, cpuTop.join(', ')).toContain('burnCpuForProfileTest')

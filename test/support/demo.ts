@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
+import { stopChild } from './child.js'
 
 export interface RunningDemo {
   readonly base: string
@@ -42,12 +43,6 @@ export async function startDemo (flags: string[] = [], env: Record<string, strin
     port,
     process: child,
     output: () => out,
-    async stop () {
-      if (child.exitCode !== null) return
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-      await once(child, 'exit')
-      clearTimeout(timer)
-    }
+    stop: async () => await stopChild(child)
   }
 }

@@ -1,12 +1,12 @@
 // Builds the TypeScript fixture app of test/fixtures/sourcemaps the ways users ship TypeScript (tsc to
 // CommonJS, tsc to ESM, an esbuild bundle) into a temporary directory, and runs it as its own process.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 import ts from 'typescript'
+import { stopChild } from './child.js'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 export const FIXTURES = join(REPO, 'test/fixtures/sourcemaps')
@@ -135,12 +135,6 @@ export async function startApp (cwd: string, entry: string, env: Record<string, 
     base: `http://127.0.0.1:${port}`,
     process: child,
     output: () => out,
-    async stop () {
-      if (child.exitCode !== null) return
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-      await once(child, 'exit')
-      clearTimeout(timer)
-    }
+    stop: async () => await stopChild(child)
   }
 }
