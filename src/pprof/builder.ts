@@ -36,20 +36,30 @@ export async function buildProfile (
 ): Promise<Profile> {
   const strings = new StringTable()
   const locationOfFrame = new Map<number, number>()
-  const functionIds = new Map<string, number>()
+  // file -> name -> start line -> id: no key string per location.
+  const functionIds = new Map<string, Map<string, Map<number, number>>>()
   const usedAddresses = new Set<number>()
   const locations: Location[] = []
   const functions: PFunction[] = []
   const samples: Sample[] = []
 
   const functionId = (name: string, file: string, startLine: number): number => {
-    const key = `${name}\0${file}\0${startLine}`
-    let id = functionIds.get(key)
+    let byName = functionIds.get(file)
+    if (byName === undefined) {
+      byName = new Map()
+      functionIds.set(file, byName)
+    }
+    let byLine = byName.get(name)
+    if (byLine === undefined) {
+      byLine = new Map()
+      byName.set(name, byLine)
+    }
+    let id = byLine.get(startLine)
     if (id === undefined) {
       id = functions.length + 1
       // No system_name: a copy of the name costs bytes and JS has no mangling.
       functions.push(new PFunction({ id, name: strings.dedup(name), filename: strings.dedup(file), startLine }))
-      functionIds.set(key, id)
+      byLine.set(startLine, id)
     }
     return id
   }

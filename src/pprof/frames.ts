@@ -16,6 +16,9 @@ export interface Frame {
 export class FrameTable {
   readonly frames: Frame[] = []
   readonly #ids = new Map<string, number>()
+  // Script -> start position -> id: V8 names a function by where it starts, so
+  // heap frames can be found without building a string key per call-tree node.
+  readonly #byPosition = new Map<string, Map<number, number>>()
 
   id (frame: Frame): number {
     return this.idOf(frame.name, frame.file, frame.line, frame.column, frame.functionLine, frame)
@@ -29,6 +32,27 @@ export class FrameTable {
       id = this.frames.length
       this.frames.push(frame ?? { name, file, line, column, functionLine })
       this.#ids.set(key, id)
+    }
+    return id
+  }
+
+  /**
+   * The id of the function starting at (line, column) of `script`, made by
+   * `make` on first sight. Only for positioned frames (line > 0), whose
+   * script and start identify them (heap frames).
+   */
+  idAtPosition (script: string, line: number, column: number, make: () => Frame): number {
+    let inScript = this.#byPosition.get(script)
+    if (inScript === undefined) {
+      inScript = new Map()
+      this.#byPosition.set(script, inScript)
+    }
+    const position = line * 0x100000 + column
+    let id = inScript.get(position)
+    if (id === undefined) {
+      id = this.frames.length
+      this.frames.push(make())
+      inScript.set(position, id)
     }
     return id
   }

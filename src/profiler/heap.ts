@@ -24,9 +24,6 @@ export async function foldAllocationTree (root: AllocationProfileNode, frames: F
   // Depth-first with an explicit stack of nodes and depths (parallel arrays:
   // no object per node); frame ids root-first along the current path.
   const path: number[] = []
-  // Within one tree a function is known by its script and start position: a
-  // numeric lookup per node instead of a string key (this loop runs per call-tree node).
-  const byPosition = new Map<string, Map<number, number>>()
   const nodes: AllocationProfileNode[] = []
   const depths: number[] = []
   for (let i = root.children.length - 1; i >= 0; i--) {
@@ -39,19 +36,11 @@ export async function foldAllocationTree (root: AllocationProfileNode, frames: F
     path.length = depth
     const line = node.lineNumber ?? 0
     const column = node.columnNumber ?? 0
-    let inScript = byPosition.get(node.scriptName)
-    if (inScript === undefined) {
-      inScript = new Map()
-      byPosition.set(node.scriptName, inScript)
-    }
-    // Builtins and natives have no position: key them by name instead.
-    const position = line > 0 ? line * 0x100000 + column : -1
-    let id = position >= 0 ? inScript.get(position) : undefined
-    if (id === undefined) {
-      id = frames.idOf(functionName(node.name, node.scriptName, line), frameFile(node.scriptName), line, column, line)
-      if (position >= 0) inScript.set(position, id)
-    }
-    path.push(id)
+    const script = node.scriptName
+    // Builtins and natives have no position: they are keyed by name instead.
+    path.push(line > 0
+      ? frames.idAtPosition(script, line, column, () => ({ name: functionName(node.name, script, line), file: frameFile(script), line, column, functionLine: line }))
+      : frames.idOf(functionName(node.name, script, line), frameFile(script), line, column, line))
     const allocations = node.allocations
     if (allocations.length > 0) {
       let objects = 0
