@@ -3,14 +3,8 @@ import pprof from 'pprof'
 import type { Slicer } from '../cooperative.js'
 import { type FrameTable, StackSet } from '../pprof/frames.js'
 import { foldAllocationTree } from './heap.js'
+import { postSync } from './inspector.js'
 import { pauseHeapSampler } from './process-guard.js'
-
-function post (session: Session, method: string, params?: object): void {
-  let failure: Error | null = null
-  // A same-thread session answers synchronously.
-  session.post(method, params ?? {}, (err) => { failure = err })
-  if (failure !== null) throw failure
-}
 
 /**
  * Samples every allocation for the window, objects already collected
@@ -35,8 +29,8 @@ export async function sampleAllocations (
   let tree: ReturnType<typeof pprof.heap.v8Profile>
   try {
     session.connect()
-    post(session, 'HeapProfiler.enable')
-    post(session, 'HeapProfiler.startSampling', {
+    postSync(session, 'HeapProfiler.enable')
+    postSync(session, 'HeapProfiler.startSampling', {
       samplingInterval: intervalBytes,
       includeObjectsCollectedByMajorGC: true,
       includeObjectsCollectedByMinorGC: true
@@ -46,7 +40,7 @@ export async function sampleAllocations (
       // V8's sampler is running (started just above): safe to read natively.
       tree = pprof.heap.v8Profile()
     } finally {
-      post(session, 'HeapProfiler.stopSampling')
+      postSync(session, 'HeapProfiler.stopSampling')
     }
   } finally {
     session.disconnect()

@@ -2,6 +2,7 @@ import { Session } from 'node:inspector'
 import type { Profiler } from 'node:inspector'
 import type { Slicer } from '../cooperative.js'
 import { type Frame, type FrameTable, StackSet } from '../pprof/frames.js'
+import { postSync } from './inspector.js'
 import { frameFile, functionName } from './names.js'
 
 /** A CPU profile as stacks of [samples, cpu nanoseconds]. */
@@ -27,18 +28,6 @@ interface NodeProcess {
   _stopProfilerIdleNotifier?: () => void
 }
 
-function post<T> (session: Session, method: string, params?: object): T {
-  let result: T | undefined
-  let failure: Error | null = null
-  // A same-thread session answers synchronously.
-  session.post(method, params ?? {}, (err, res) => {
-    failure = err
-    result = res as T
-  })
-  if (failure !== null) throw failure
-  return result as T
-}
-
 /**
  * Starts V8's CPU profiler on this thread through an in-process inspector
  * session (no port is opened). Unlike npm pprof's line mode, the inspector
@@ -54,10 +43,10 @@ export function startCpuProfile (hz: number): CpuRecording {
   session.connect()
   const startNanos = Date.now() * 1e6
   try {
-    post(session, 'Profiler.enable')
-    post(session, 'Profiler.setSamplingInterval', { interval: intervalMicros })
+    postSync(session, 'Profiler.enable')
+    postSync(session, 'Profiler.setSamplingInterval', { interval: intervalMicros })
     proc._startProfilerIdleNotifier?.()
-    post(session, 'Profiler.start')
+    postSync(session, 'Profiler.start')
   } catch (err) {
     proc._stopProfilerIdleNotifier?.()
     session.disconnect()
@@ -68,7 +57,7 @@ export function startCpuProfile (hz: number): CpuRecording {
     if (ended) return undefined
     ended = true
     try {
-      return post<Profiler.StopReturnType>(session, 'Profiler.stop').profile
+      return postSync<Profiler.StopReturnType>(session, 'Profiler.stop').profile
     } finally {
       proc._stopProfilerIdleNotifier?.()
       session.disconnect()

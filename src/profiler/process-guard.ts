@@ -50,10 +50,7 @@ const state: {
 /** Takes the heavy lease, or says who holds it and for how long. */
 export function acquireHeavy (kind: string, expectedMs: number): HeavyLease | Busy {
   const now = Date.now()
-  if (state.heavy !== undefined) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((state.heavy.endsAt - now) / 1000))
-    return { kind: state.heavy.kind, retryAfterSeconds }
-  }
+  if (state.heavy !== undefined) return { kind: state.heavy.kind, retryAfterSeconds: heavyRetryAfter() }
   const token = Symbol(kind)
   state.heavy = { kind, endsAt: now + expectedMs, token }
   return {
