@@ -3,14 +3,13 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, requireChromium, screenshot, watchPage } from './support/browser.js'
 import { type RunningDemo, startDemo } from './support/demo.js'
+import { sleep } from './support/wait.js'
 
 // The story in the browser: the page's baseline diff, on the leaking demo
 // under load, must name the leaking function (and not with the leak off).
 let browser: Browser
 let demo: RunningDemo | undefined
 let load: ChildProcess | undefined
-
-const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
 
 async function diffTopRows (flags: string[], shot: string): Promise<string[]> {
   demo = await startDemo(flags)

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { goPprof, parseTop, requireGo, type TopRow } from './support/go-pprof.js'
 import { type RunningDemo, startDemo } from './support/demo.js'
+import { sleep } from './support/wait.js'
 
 // The story end to end: a websocket server whose connection count stays flat
 // while memory grows; the real go tool pprof must point at the leaking line.
@@ -22,8 +23,6 @@ afterEach(async () => {
   load = undefined
   dir = undefined
 })
-
-const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
 
 async function save (url: string, name: string): Promise<string> {
   const res = await fetch(url)

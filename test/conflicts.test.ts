@@ -2,10 +2,7 @@ import { Session } from 'node:inspector'
 import { describe, expect, it } from 'vitest'
 import { build } from './support/app.js'
 import { decodeProfile } from './support/decode.js'
-
-function post (session: Session, method: string, params: object = {}): void {
-  session.post(method, params, (err) => { if (err !== null) throw err })
-}
+import { postSync } from '../src/profiler/inspector.js'
 
 describe('another tool in the process uses V8\'s profilers', () => {
   it('survives DevTools-style allocation sampling that stops V8\'s heap sampler under npm pprof', async () => {
@@ -15,9 +12,9 @@ describe('another tool in the process uses V8\'s profilers', () => {
       // What DevTools' "Allocation sampling" does: start, then stop, V8's one sampler.
       const session = new Session()
       session.connect()
-      post(session, 'HeapProfiler.enable')
-      post(session, 'HeapProfiler.startSampling', { samplingInterval: 65536 })
-      post(session, 'HeapProfiler.stopSampling')
+      postSync(session, 'HeapProfiler.enable')
+      postSync(session, 'HeapProfiler.startSampling', { samplingInterval: 65536 })
+      postSync(session, 'HeapProfiler.stopSampling')
       session.disconnect()
       // npm pprof alone would segfault here (pitfalls.md); the process must survive and answer.
       const res = await app.inject('/debug/heap')
@@ -35,8 +32,8 @@ describe('another tool in the process uses V8\'s profilers', () => {
     const session = new Session()
     session.connect()
     try {
-      post(session, 'Profiler.enable')
-      post(session, 'Profiler.start')
+      postSync(session, 'Profiler.enable')
+      postSync(session, 'Profiler.start')
       const res = await app.inject('/debug/profile?seconds=1')
       expect(res.statusCode).toBe(200)
       let stopped = false

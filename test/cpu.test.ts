@@ -6,19 +6,11 @@ import { heavyHolder } from '../src/profiler/process-guard.js'
 import { build } from './support/app.js'
 import { startBurning } from './support/burn.js'
 import { decodeProfile, top } from './support/decode.js'
+import { until } from './support/wait.js'
 
 let app: FastifyInstance
 beforeAll(async () => { app = await build() })
 afterAll(async () => { await app.close() })
-
-async function until (check: () => boolean, timeoutMs: number): Promise<number> {
-  const start = performance.now()
-  while (!check()) {
-    if (performance.now() - start > timeoutMs) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-  return performance.now() - start
-}
 
 describe('GET /debug/profile', () => {
   it('profiles the main thread: a busy function tops the CPU samples, idle time is left out', async () => {

@@ -6,16 +6,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { heavyHolder } from '../src/profiler/process-guard.js'
 import { SNAPSHOT_DIR_PREFIX } from '../src/profiler/snapshot.js'
 import { build } from './support/app.js'
+import { until } from './support/wait.js'
 
 const leftovers = (): string[] => readdirSync(os.tmpdir()).filter((n) => n.startsWith(SNAPSHOT_DIR_PREFIX))
-
-async function until (check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now()
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 afterEach(() => { vi.restoreAllMocks() })
 

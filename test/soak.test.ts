@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { heavyHolder } from '../src/profiler/process-guard.js'
 import { basic, build } from './support/app.js'
+import { sleep } from './support/wait.js'
 
 // `SOAK_ROUNDS=20 npx vitest run test/soak.test.ts` soaks longer; CI runs the short version.
 const ROUNDS = Number(process.env.SOAK_ROUNDS ?? 3)
@@ -18,8 +19,6 @@ beforeAll(async () => {
   port = (app.server.address() as AddressInfo).port
 })
 afterAll(async () => { await app.close() })
-
-const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
 
 async function settledHeap (): Promise<number> {
   let min = Infinity

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MemStats } from '../src/stats/snapshot.js'
 import { build } from './support/app.js'
 import { decodeProfile } from './support/decode.js'
+import { sleep } from './support/wait.js'
 
 interface Stats { memstats: MemStats, node: Record<string, any> }
 
@@ -16,7 +17,6 @@ afterAll(async () => { await app.close() })
 
 const stats = async (target = app, prefix = '/debug'): Promise<Stats> => (await target.inject(`${prefix}/stats`)).json()
 const forceGc = async (): Promise<void> => { await app.inject('/debug/heap?gc=1') }
-const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Heap after pending callbacks ran and a few full GCs: transient garbage from inject() settles. */
 async function settledHeap (): Promise<number> {

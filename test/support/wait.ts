@@ -1,0 +1,11 @@
+export const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Polls `check` until it holds; returns the ms it took, or throws after `timeoutMs`. */
+export async function until (check: () => boolean, timeoutMs = 10_000): Promise<number> {
+  const start = performance.now()
+  while (!check()) {
+    if (performance.now() - start > timeoutMs) throw new Error('condition not met in time')
+    await sleep(5)
+  }
+  return performance.now() - start
+}
