@@ -64,6 +64,8 @@ export function renderTopTable (container, rows, { unit, percentOf }) {
       sum += r.flat
       const tr = body.insertRow()
       tr.className = r.flat > 0 ? 'grew' : r.flat < 0 ? 'shrank' : ''
+      // The exact value, for scripts that read the page (the cell shows it rounded).
+      tr.dataset.flat = String(r.flat)
       const where = r.file === '' ? '' : `${r.file}:${r.line}`
       const cells = [
         [formatValue(r.flat, unit), 'num col-flat'],
