@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { frameFile, functionName } from '../src/profiler/names.js'
-import { frameAddress, slotOf } from '../src/pprof/address.js'
+import { frameAddress, frameAddresses, slotOf } from '../src/pprof/address.js'
 
 describe('function names', () => {
   it('keeps real names', () => {
@@ -37,6 +37,14 @@ describe('frame addresses', () => {
   it('differ when name, file, line or column differ', () => {
     const all = [frame, { ...frame, name: 'g' }, { ...frame, file: '/b.js' }, { ...frame, line: 4 }, { ...frame, column: 2 }].map(frameAddress)
     expect(new Set(all).size).toBe(all.length)
+  })
+
+  it('are the same through the per-profile cache, whatever the order of files', () => {
+    const frames = [frame, { ...frame, file: '/b.js' }, { ...frame, name: 'g' }, { ...frame, file: '/b.js', line: 9 }, { ...frame, file: '' }, frame]
+    const cached = frameAddresses()
+    expect(frames.map(cached)).toEqual(frames.map(frameAddress))
+    // The file is part of the hash: the same name and position in another file differ.
+    expect(cached(frames[1] as typeof frame)).not.toBe(cached(frame))
   })
 
   it('map back from address - 1, which pprof asks /symbol about', () => {

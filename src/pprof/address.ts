@@ -2,37 +2,51 @@ import type { Frame } from './frames.js'
 
 const FNV_PRIME = 0x01000193
 
+const SEED_A = 0x811c9dc5
+const SEED_B = 0x050c5d1f
+const ALIGN = 16
+
 /**
- * Two FNV-1a hashes (two seeds) over name, file, line and column in one pass,
- * without building a key string (this runs once per location of a profile):
- * 48 bits of address.
+ * Two FNV-1a hashes (two seeds) over file, name, line and column in one pass,
+ * without building a key string (this runs once per location of a profile).
+ * The file comes first so that its part can be computed once per file.
  */
-function hash48 (name: string, file: string, line: number, column: number): number {
-  let a = 0x811c9dc5
-  let b = 0x050c5d1f
-  const text = (s: string): void => {
+class Hash {
+  a = SEED_A
+  b = SEED_B
+
+  text (s: string): void {
+    let a = this.a
+    let b = this.b
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i)
       a = Math.imul(a ^ c, FNV_PRIME)
       b = Math.imul(b ^ c, FNV_PRIME)
     }
-    a = Math.imul(a, FNV_PRIME) // the separator
-    b = Math.imul(b, FNV_PRIME)
+    this.a = Math.imul(a, FNV_PRIME) // the separator
+    this.b = Math.imul(b, FNV_PRIME)
   }
-  const int = (n: number): void => {
+
+  int (n: number): void {
     for (let v = n >>> 0, k = 0; k < 4; k++, v >>>= 8) {
-      a = Math.imul(a ^ (v & 0xff), FNV_PRIME)
-      b = Math.imul(b ^ (v & 0xff), FNV_PRIME)
+      this.a = Math.imul(this.a ^ (v & 0xff), FNV_PRIME)
+      this.b = Math.imul(this.b ^ (v & 0xff), FNV_PRIME)
     }
   }
-  text(name)
-  text(file)
-  int(line)
-  int(column)
-  return ((a >>> 0) & 0xffff) * 0x1_0000_0000 + (b >>> 0)
+
+  /** 48 bits: 16 of one hash, 32 of the other. */
+  get value (): number {
+    return ((this.a >>> 0) & 0xffff) * 0x1_0000_0000 + (this.b >>> 0)
+  }
 }
 
-const ALIGN = 16
+function finish (hash: Hash, frame: Frame): number {
+  hash.text(frame.name)
+  hash.int(frame.line)
+  hash.int(frame.column)
+  const slot = hash.value
+  return (slot === 0 ? 1 : slot) * ALIGN
+}
 
 /**
  * A synthetic program counter for a frame: the same frame gets the same
@@ -43,8 +57,29 @@ const ALIGN = 16
  * profiles) still falls inside the frame's slot and survives a JS number.
  */
 export function frameAddress (frame: Frame): number {
-  const slot = hash48(frame.name, frame.file, frame.line, frame.column)
-  return (slot === 0 ? 1 : slot) * ALIGN
+  const hash = new Hash()
+  hash.text(frame.file)
+  return finish(hash, frame)
+}
+
+/**
+ * frameAddress() for the frames of one profile: many frames share a few
+ * files, so each file's part of the hash is computed once.
+ */
+export function frameAddresses (): (frame: Frame) => number {
+  const files = new Map<string, Hash>()
+  const hash = new Hash()
+  return (frame) => {
+    let file = files.get(frame.file)
+    if (file === undefined) {
+      file = new Hash()
+      file.text(frame.file)
+      files.set(frame.file, file)
+    }
+    hash.a = file.a
+    hash.b = file.b
+    return finish(hash, frame)
+  }
 }
 
 /** Finds the frame slot an address (or address - 1) belongs to. */

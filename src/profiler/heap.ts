@@ -1,7 +1,7 @@
 import type { AllocationProfileNode } from 'pprof'
 import type { Slicer } from '../cooperative.js'
-import { type FrameTable, StackSet } from '../pprof/frames.js'
-import { frameFile, functionName } from './names.js'
+import { type Frame, type FrameTable, StackSet } from '../pprof/frames.js'
+import { frameFileCache, functionName } from './names.js'
 import { heapSamplerPaused, readHeapTree } from './process-guard.js'
 
 /** Go's names: inuse_objects/count then inuse_space/bytes. */
@@ -21,6 +21,11 @@ export async function collectHeapStacks (frames: FrameTable, slicer: Slicer): Pr
 export async function foldAllocationTree (root: AllocationProfileNode, frames: FrameTable, slicer: Slicer): Promise<StackSet> {
   await slicer.yield()
   const stacks = new StackSet()
+  const fileOf = frameFileCache()
+  const frameOf = (node: AllocationProfileNode): Frame => {
+    const line = node.lineNumber ?? 0
+    return { name: functionName(node.name, node.scriptName, line), file: fileOf(node.scriptName), line, column: node.columnNumber ?? 0, functionLine: line }
+  }
   // Depth-first with an explicit stack of nodes and depths (parallel arrays:
   // no object per node); frame ids root-first along the current path.
   const path: number[] = []
@@ -39,8 +44,8 @@ export async function foldAllocationTree (root: AllocationProfileNode, frames: F
     const script = node.scriptName
     // Builtins and natives have no position: they are keyed by name instead.
     path.push(line > 0
-      ? frames.idAtPosition(script, line, column, () => ({ name: functionName(node.name, script, line), file: frameFile(script), line, column, functionLine: line }))
-      : frames.idOf(functionName(node.name, script, line), frameFile(script), line, column, line))
+      ? frames.idAtPosition(script, line, column, frameOf, node)
+      : frames.idOf(functionName(node.name, script, line), fileOf(script), line, column, line))
     const allocations = node.allocations
     if (allocations.length > 0) {
       let objects = 0

@@ -15,6 +15,23 @@ export function frameFile (scriptName: string): string {
 }
 
 /**
+ * frameFile() once per script: converting a URL allocates a parsed URL and
+ * several strings, and a big heap profile has thousands of frames per script.
+ * The cache lives as long as the caller keeps the function (one profile).
+ */
+export function frameFileCache (): (scriptName: string) => string {
+  const files = new Map<string, string>()
+  return (scriptName) => {
+    let file = files.get(scriptName)
+    if (file === undefined) {
+      file = frameFile(scriptName)
+      files.set(scriptName, file)
+    }
+    return file
+  }
+}
+
+/**
  * pprof groups -top rows by function name, and most route handlers are
  * anonymous arrow functions: give each anonymous function its file and line
  * so that two of them stay two rows. No "/" in the name: pprof would take it
