@@ -1,8 +1,10 @@
 import { frameAddress } from './address.js'
 import type { FrameTable, StackRecord, StackSet } from './frames.js'
-import type { LocationSink } from './builder.js'
 
 const hex = (n: number): string => '0x' + n.toString(16)
+
+/** Called for each location written: fills the /symbol table that resolves text profiles. */
+export type LocationSink = (address: number, name: string) => void
 
 function frameLines (frames: FrameTable, record: StackRecord, sink: LocationSink): { pcs: string, comments: string } {
   const pcs: string[] = []

@@ -6,7 +6,7 @@ import { Interrupted, answerInterrupted, runHeavy, wait } from '../http/heavy.js
 import { parseSeconds } from '../http/params.js'
 import { checkDuration, sendProfile } from '../http/reply.js'
 import { buildProfile } from '../pprof/builder.js'
-import { encodeProfile } from '../pprof/encode.js'
+import { gzipProfile } from '../pprof/encode.js'
 import { FrameTable } from '../pprof/frames.js'
 import { cpuShape } from '../pprof/shapes.js'
 import { startCpuProfile } from '../profiler/cpu.js'
@@ -38,7 +38,7 @@ export function registerCpuProfile (scope: FastifyInstance, ctx: PprofContext, p
         const cpu = await recording.stop(frames, slicer)
         await ctx.frameMapper.map(frames, slicer)
         const meta = { timeNanos: cpu.startNanos, durationNanos: cpu.durationNanos }
-        return await encodeProfile(await buildProfile(cpuShape(cpu.periodNanos), frames, cpu.stacks.values(), meta, slicer))
+        return await gzipProfile(await buildProfile(cpuShape(cpu.periodNanos), frames, cpu.stacks.values(), meta, slicer))
       })
       return sendProfile(reply, 'profile', body)
     } catch (err) {

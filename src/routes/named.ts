@@ -8,7 +8,7 @@ import { parseChoice, parseSeconds } from '../http/params.js'
 import { checkDuration, sendProfile, sendText } from '../http/reply.js'
 import { buildProfile } from '../pprof/builder.js'
 import { deltaStacks } from '../pprof/delta.js'
-import { encodeProfile } from '../pprof/encode.js'
+import { gzipProfile } from '../pprof/encode.js'
 import { FrameTable, type StackSet } from '../pprof/frames.js'
 import { heavyHolder, heapSamplerPaused, heavyRetryAfter } from '../profiler/process-guard.js'
 import type { NamedProfile } from '../profiles.js'
@@ -50,7 +50,7 @@ export function registerNamedProfile (scope: FastifyInstance, ctx: PprofContext,
       await ctx.frameMapper.map(frames, new Slicer(signal))
       const comments = profile.comments?.(seconds !== undefined && profile.record !== undefined)
       const meta = { timeNanos, durationNanos, comments }
-      return await encodeProfile(await buildProfile(shape, frames, stacks.values(), meta, new Slicer(signal)))
+      return await gzipProfile(await buildProfile(shape, frames, stacks.values(), meta, new Slicer(signal)))
     }
 
     if (seconds === undefined) {
