@@ -41,10 +41,17 @@ export function registerNamedProfile (scope: FastifyInstance, ctx: PprofContext,
     const frames = new FrameTable()
     const shape = profile.shape(ctx)
     const collect = async (signal?: AbortSignal): Promise<{ stacks: StackSet, at: number }> => {
-      if (profile.usesHeapSampler === true) assertHeapSamplerFree(reply)
+      const slicer = new Slicer(signal)
+      if (profile.usesHeapSampler === true) {
+        // V8's native read is the one long block of a heap profile: give it a
+        // turn of the event loop of its own, not one shared with this
+        // request's routing and hooks. The sampler is checked after the turn.
+        await slicer.yield()
+        assertHeapSamplerFree(reply)
+      }
       if (gc === 1) ctx.collectGarbage()
       const at = Date.now()
-      return { stacks: await profile.collect(ctx, frames, new Slicer(signal)), at }
+      return { stacks: await profile.collect(ctx, frames, slicer), at }
     }
     const encode = async (stacks: StackSet, timeNanos: number, durationNanos: number | undefined, signal?: AbortSignal): Promise<Buffer> => {
       await ctx.frameMapper.map(frames, new Slicer(signal))
