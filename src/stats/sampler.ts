@@ -1,20 +1,13 @@
 import { readdirSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import type { Server } from 'node:http'
-import { type EventLoopUtilization, type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { type EventLoopUtilization, performance } from 'node:perf_hooks'
 import { GcStats } from './gc.js'
 import { History } from './history.js'
+import { LoopDelay, type LoopDelayFigures } from './loop-delay.js'
 
 /** Event-loop numbers over the last sampling interval, in milliseconds. */
-export interface LoopSnapshot {
-  readonly minMs: number
-  readonly meanMs: number
-  readonly p50Ms: number
-  readonly p90Ms: number
-  readonly p99Ms: number
-  readonly maxMs: number
-  /** Standard deviation of the delays (the resolution offset cancels out). */
-  readonly stddevMs: number
+export interface LoopSnapshot extends LoopDelayFigures {
   /** Fraction of the interval the loop was busy (0..1). */
   readonly utilization: number
   readonly intervalMs: number
@@ -36,7 +29,7 @@ export interface SamplerOptions {
   readonly historySize: number
 }
 
-// The histogram's own granularity shows up as delay; under-pressure subtracts it too.
+// The delay timer's period (its own granularity, subtracted from each gap).
 const RESOLUTION_MS = 10
 
 function countByType (types: readonly string[]): Record<string, number> {
@@ -66,8 +59,8 @@ async function countOpenFds (): Promise<number | undefined> {
 
 /**
  * The per-instance runtime sampler behind /stats, /stats/history and
- * /metrics. A 1 s timer (unref'd, so it never keeps the process alive) reads
- * the event-loop delay histogram and ELU for the interval, appends a history
+ * /metrics. A 1 s timer (unref'd, so it never keeps the process alive) takes
+ * the event-loop delay and ELU of the interval, appends a history
  * point, and every few seconds refreshes the costly counts: with 10k sockets,
  * getActiveResourcesInfo() costs about 0.34 ms and counting /proc/self/fd
  * about 9 ms, which a scrape per second must not pay each time.
@@ -80,7 +73,7 @@ export class RuntimeSampler {
   loop: LoopSnapshot = { minMs: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, maxMs: 0, stddevMs: 0, utilization: 0, intervalMs: 0 }
   costly: CostlySnapshot
   readonly #options: SamplerOptions
-  readonly #delay: IntervalHistogram
+  readonly #delay: LoopDelay
   #elu: EventLoopUtilization
   #lastTick = performance.now()
   #lastCostly = 0
@@ -95,8 +88,7 @@ export class RuntimeSampler {
   constructor (options: SamplerOptions) {
     this.#options = options
     this.history = new History(options.historySize)
-    this.#delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS })
-    this.#delay.enable()
+    this.#delay = new LoopDelay(RESOLUTION_MS)
     this.#elu = performance.eventLoopUtilization()
     const types = process.getActiveResourcesInfo()
     // Once, synchronously: at registration the process has few descriptors.
@@ -113,22 +105,9 @@ export class RuntimeSampler {
 
   #tick (): void {
     const now = performance.now()
-    const h = this.#delay
-    const ms = (ns: number): number => Math.max(0, ns / 1e6 - RESOLUTION_MS)
     const elu = performance.eventLoopUtilization(this.#elu)
     this.#elu = performance.eventLoopUtilization()
-    this.loop = {
-      minMs: h.count > 0 ? ms(h.min) : 0,
-      meanMs: h.count > 0 ? ms(h.mean) : 0,
-      p50Ms: h.count > 0 ? ms(h.percentile(50)) : 0,
-      p90Ms: h.count > 0 ? ms(h.percentile(90)) : 0,
-      p99Ms: h.count > 0 ? ms(h.percentile(99)) : 0,
-      maxMs: h.count > 0 ? ms(h.max) : 0,
-      stddevMs: h.count > 0 && Number.isFinite(h.stddev) ? h.stddev / 1e6 : 0,
-      utilization: elu.utilization,
-      intervalMs: now - this.#lastTick
-    }
-    h.reset()
+    this.loop = { ...this.#delay.take(), utilization: elu.utilization, intervalMs: now - this.#lastTick }
     this.#lastTick = now
     if (Date.now() - this.#lastCostly >= this.#options.costlyIntervalMs) this.refreshCostly().catch(() => {})
     const mem = process.memoryUsage()
@@ -163,7 +142,7 @@ export class RuntimeSampler {
   stop (): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
-    this.#delay.disable()
+    this.#delay.stop()
     this.gc.stop()
     this.#server?.removeListener('request', this.#onRequest)
   }
