@@ -77,8 +77,12 @@ describe.skipIf(!requireGo())('finding the leak in the demo with go tool pprof',
 
   it('with the leak off, no demo function shows comparable growth (no false alarm)', async () => {
     const { delta, base } = await hunt([])
+    // With the leak off the contexts of the ~40 open connections (~1 MB) are
+    // still live: about 2 samples of 512 KiB in each profile, so a diff moves
+    // by a few samples either way. 6 MB (12 samples) is far outside that noise
+    // and still below the 10 MB the leak always shows above.
     for (const rows of [delta, base]) {
-      for (const row of demoRows(rows)) expect(row.flat, row.name).toBeLessThan(3e6)
+      for (const row of demoRows(rows)) expect(row.flat, row.name).toBeLessThan(6e6)
     }
   }, 90_000)
 })
