@@ -3,7 +3,7 @@ import type { Profiler } from 'node:inspector'
 import type { Slicer } from '../cooperative.js'
 import { type Frame, type FrameTable, StackSet } from '../pprof/frames.js'
 import { postSync } from './inspector.js'
-import { frameFile, functionName } from './names.js'
+import { frameFileCache, functionName } from './names.js'
 
 /** A CPU profile as stacks of [samples, cpu nanoseconds]. */
 export interface CpuStacks {
@@ -76,13 +76,13 @@ export function startCpuProfile (hz: number): CpuRecording {
   }
 }
 
-function frameOf (node: Profiler.ProfileNode, line: number): Frame {
+function frameOf (node: Profiler.ProfileNode, line: number, fileOf: (url: string) => string): Frame {
   const { callFrame } = node
   // CDP positions are 0-based; pprof's are 1-based.
   const functionLine = callFrame.lineNumber + 1
   return {
     name: functionName(callFrame.functionName, callFrame.url, functionLine),
-    file: frameFile(callFrame.url),
+    file: fileOf(callFrame.url),
     line,
     column: line === functionLine ? callFrame.columnNumber + 1 : 0,
     functionLine
@@ -92,31 +92,30 @@ function frameOf (node: Profiler.ProfileNode, line: number): Frame {
 async function foldProfile (profile: Profiler.Profile, frames: FrameTable, periodNanos: number, slicer: Slicer): Promise<StackSet> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const stacks = new StackSet()
+  const fileOf = frameFileCache()
   const root = profile.nodes[0]
   if (root === undefined) return stacks
   // Callers are attributed to the function's own line (CDP has no call-site
   // lines); the sampled function gets one frame per sampled line.
   const pending: Array<{ id: number, parent: readonly number[] }> = (root.callFrame.functionName === ROOT ? root.children ?? [] : [root.id]).map((id) => ({ id, parent: [] }))
   while (pending.length > 0) {
+    if (slicer.due()) await slicer.yield()
     const { id, parent } = pending.pop() as { id: number, parent: readonly number[] }
     const node = byId.get(id)
     if (node === undefined || node.callFrame.functionName === IDLE) continue
     const self = node.hitCount ?? 0
-    if (self > 0) {
-      const ticks = node.positionTicks ?? []
-      let attributed = 0
-      for (const t of ticks) {
-        attributed += t.ticks
-        stacks.add([frames.id(frameOf(node, t.line)), ...parent], [t.ticks, t.ticks * periodNanos])
-      }
-      const rest = self - attributed
-      if (rest > 0) stacks.add([frames.id(frameOf(node, node.callFrame.lineNumber + 1)), ...parent], [rest, rest * periodNanos])
+    let rest = self
+    for (const t of self > 0 ? node.positionTicks ?? [] : []) {
+      rest -= t.ticks
+      stacks.add([frames.id(frameOf(node, t.line, fileOf)), ...parent], [t.ticks, t.ticks * periodNanos])
     }
-    if (node.children !== undefined && node.children.length > 0) {
-      const path = [frames.id(frameOf(node, node.callFrame.lineNumber + 1)), ...parent]
-      for (const child of node.children) pending.push({ id: child, parent: path })
-    }
-    if (slicer.due()) await slicer.yield()
+    const children = node.children ?? []
+    if (rest <= 0 && children.length === 0) continue
+    // The function's own frame (at its first line): self time with no line, and what callees see.
+    const own = frames.id(frameOf(node, node.callFrame.lineNumber + 1, fileOf))
+    if (rest > 0) stacks.add([own, ...parent], [rest, rest * periodNanos])
+    const path = [own, ...parent]
+    for (const child of children) pending.push({ id: child, parent: path })
   }
   return stacks
 }
