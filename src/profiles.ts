@@ -2,7 +2,7 @@ import type { Slicer } from './cooperative.js'
 import type { PprofContext } from './context.js'
 import type { ProfileShape } from './pprof/builder.js'
 import { type FrameTable, StackSet } from './pprof/frames.js'
-import { contentionText, countText, heapText } from './pprof/legacy-text.js'
+import { contentionText, countText, type HeapColumns, heapText } from './pprof/legacy-text.js'
 import { allocsShape, contentionShape, countShape, heapShape } from './pprof/shapes.js'
 import { sampleAllocations } from './profiler/allocs.js'
 import { collectHeapStacks, countHeapRecords } from './profiler/heap.js'
@@ -31,7 +31,7 @@ export interface NamedProfile {
 const remember = (ctx: PprofContext) => (address: number, name: string) => ctx.symbols.remember(address, name)
 
 // Like Go, the text heap profile ends with the MemStats block.
-function heapTextWithMemStats (ctx: PprofContext, frames: FrameTable, stacks: StackSet, columns?: { inuse: [number, number], alloc: [number, number] }): string {
+function heapTextWithMemStats (ctx: PprofContext, frames: FrameTable, stacks: StackSet, columns?: HeapColumns): string {
   return heapText(frames, stacks, ctx.heapIntervalBytes, remember(ctx), columns) + '\n' + memStatsBlock(readStats(ctx.sampler))
 }
 

@@ -9,6 +9,11 @@ export interface Frame {
   readonly functionLine: number
 }
 
+/** The name a profile shows for a frame: V8 leaves some functions unnamed. */
+export function displayName (frame: Frame): string {
+  return frame.name === '' ? '(anonymous)' : frame.name
+}
+
 /**
  * Gives each distinct frame a small integer for the life of one request, so
  * stacks can be keyed cheaply and the two halves of a delta compared.

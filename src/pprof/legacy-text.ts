@@ -1,5 +1,5 @@
 import { frameAddress } from './address.js'
-import type { FrameTable, StackRecord, StackSet } from './frames.js'
+import { displayName, type FrameTable, type StackRecord, type StackSet } from './frames.js'
 
 const hex = (n: number): string => '0x' + n.toString(16)
 
@@ -11,7 +11,7 @@ function frameLines (frames: FrameTable, record: StackRecord, sink: LocationSink
   const comments: string[] = []
   for (const id of record.frameIds) {
     const frame = frames.get(id)
-    const name = frame.name === '' ? '(anonymous)' : frame.name
+    const name = displayName(frame)
     const address = frameAddress(frame)
     sink(address, name)
     // Like Go: return PCs after '@', call PCs (return - 1) on the '#' lines.
@@ -21,13 +21,6 @@ function frameLines (frames: FrameTable, record: StackRecord, sink: LocationSink
   return { pcs: pcs.join(' '), comments: comments.join('') }
 }
 
-/**
- * Go's legacy text heap profile (runtime/pprof writeHeapInternal, debug=1).
- * Text holds raw sample counts that pprof scales up again with rate = N/2
- * from "@ heap/N"; V8's numbers are already scaled, so the scaling is undone
- * here per stack with Go's formula. Addresses are resolved by pprof through
- * /pprof/symbol, which the sink feeds.
- */
 /** Undoes V8's sample scaling with Go's formula: what the text format holds. */
 function rawSample (objects: number, bytes: number, intervalBytes: number): { objects: number, bytes: number } {
   if (objects <= 0) return { objects: 0, bytes: 0 }
@@ -40,6 +33,13 @@ function rawSample (objects: number, bytes: number, intervalBytes: number): { ob
 /** Which stack values hold in-use and allocated [objects, bytes]. */
 export interface HeapColumns { inuse: [number, number], alloc: [number, number] }
 
+/**
+ * Go's legacy text heap profile (runtime/pprof writeHeapInternal, debug=1).
+ * Text holds raw sample counts that pprof scales up again with rate = N/2
+ * from "@ heap/N"; V8's numbers are already scaled, so the scaling is undone
+ * here per stack with Go's formula. Addresses are resolved by pprof through
+ * /pprof/symbol, which the sink feeds.
+ */
 export function heapText (frames: FrameTable, stacks: StackSet, intervalBytes: number, sink: LocationSink, columns: HeapColumns = { inuse: [0, 1], alloc: [0, 1] }): string {
   const pick = (values: readonly number[], [o, b]: [number, number]): { objects: number, bytes: number } =>
     rawSample(values[o] ?? 0, values[b] ?? 0, intervalBytes)

@@ -1,5 +1,5 @@
 import { frameAddresses } from './address.js'
-import type { FrameTable } from './frames.js'
+import { displayName, type FrameTable } from './frames.js'
 import { ProtoWriter } from './proto-writer.js'
 import type { StringIds } from './strings.js'
 
@@ -36,7 +36,7 @@ export class LocationTable {
     const known = this.#locationOfFrame[frameId] ?? 0
     if (known !== 0) return known
     const frame = this.#frames.get(frameId)
-    const name = frame.name === '' ? '(anonymous)' : frame.name
+    const name = displayName(frame)
     let address = this.#addressOf(frame)
     // A hash collision inside one profile would merge two frames: probe on.
     while (this.#usedAddresses.has(address)) address += 16
