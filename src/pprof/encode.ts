@@ -1,5 +1,9 @@
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
+import type { Slicer } from '../cooperative.js'
+import type { FrameMapper } from '../sourcemaps/index.js'
+import { buildProfile, type ProfileMeta, type ProfileShape } from './builder.js'
+import type { FrameTable, StackRecord } from './frames.js'
 
 const gzipAsync = promisify(gzip)
 // Go's runtime/pprof uses gzip.BestSpeed too: profiles are read once, soon.
@@ -14,4 +18,20 @@ const CHUNK = 128 * 1024
  */
 export async function gzipProfile (raw: Uint8Array): Promise<Buffer> {
   return await gzipAsync(raw, { level: LEVEL, chunkSize: CHUNK })
+}
+
+/**
+ * The body of a profile response: frames mapped to their sources (when
+ * source maps are on), written as profile.proto, gzipped.
+ */
+export async function encodeStacks (
+  mapper: FrameMapper,
+  shape: ProfileShape,
+  frames: FrameTable,
+  stacks: Iterable<StackRecord>,
+  meta: ProfileMeta,
+  slicer: Slicer
+): Promise<Buffer> {
+  await mapper.map(frames, slicer)
+  return await gzipProfile(await buildProfile(shape, frames, stacks, meta, slicer))
 }

@@ -5,8 +5,7 @@ import { errors } from '../errors.js'
 import { Interrupted, answerInterrupted, runHeavy, wait } from '../http/heavy.js'
 import { parseSeconds } from '../http/params.js'
 import { checkDuration, sendProfile } from '../http/reply.js'
-import { buildProfile } from '../pprof/builder.js'
-import { gzipProfile } from '../pprof/encode.js'
+import { encodeStacks } from '../pprof/encode.js'
 import { FrameTable } from '../pprof/frames.js'
 import { cpuShape } from '../pprof/shapes.js'
 import { startCpuProfile } from '../profiler/cpu.js'
@@ -36,9 +35,8 @@ export function registerCpuProfile (scope: FastifyInstance, ctx: PprofContext, p
         const frames = new FrameTable()
         const slicer = new Slicer(signal)
         const cpu = await recording.stop(frames, slicer)
-        await ctx.frameMapper.map(frames, slicer)
         const meta = { timeNanos: cpu.startNanos, durationNanos: cpu.durationNanos }
-        return await gzipProfile(await buildProfile(cpuShape(cpu.periodNanos), frames, cpu.stacks.values(), meta, slicer))
+        return await encodeStacks(ctx.frameMapper, cpuShape(cpu.periodNanos), frames, cpu.stacks.values(), meta, slicer)
       })
       return sendProfile(reply, 'profile', body)
     } catch (err) {

@@ -6,9 +6,8 @@ import { errors } from '../errors.js'
 import { Interrupted, answerInterrupted, runHeavy, wait } from '../http/heavy.js'
 import { parseChoice, parseSeconds } from '../http/params.js'
 import { checkDuration, sendProfile, sendText } from '../http/reply.js'
-import { buildProfile } from '../pprof/builder.js'
 import { deltaStacks } from '../pprof/delta.js'
-import { gzipProfile } from '../pprof/encode.js'
+import { encodeStacks } from '../pprof/encode.js'
 import { FrameTable, type StackSet } from '../pprof/frames.js'
 import { heavyHolder, heapSamplerPaused, heavyRetryAfter } from '../profiler/process-guard.js'
 import type { NamedProfile } from '../profiles.js'
@@ -54,10 +53,9 @@ export function registerNamedProfile (scope: FastifyInstance, ctx: PprofContext,
       return { stacks: await profile.collect(ctx, frames, slicer), at }
     }
     const encode = async (stacks: StackSet, timeNanos: number, durationNanos: number | undefined, signal?: AbortSignal): Promise<Buffer> => {
-      await ctx.frameMapper.map(frames, new Slicer(signal))
       const comments = profile.comments?.(seconds !== undefined && profile.record !== undefined)
       const meta = { timeNanos, durationNanos, comments }
-      return await gzipProfile(await buildProfile(shape, frames, stacks.values(), meta, new Slicer(signal)))
+      return await encodeStacks(ctx.frameMapper, shape, frames, stacks.values(), meta, new Slicer(signal))
     }
 
     if (seconds === undefined) {
