@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import type { ResolvedOptions } from './options.js'
+import type { LoadedEngine } from './profiler/engines/index.js'
 import { retainHeapSampler } from './profiler/process-guard.js'
 import { RuntimeSampler } from './stats/sampler.js'
 import { SymbolTable } from './symbols.js'
@@ -17,12 +18,19 @@ export class PprofContext {
   readonly frameMapper: FrameMapper
   /** The interval the shared heap sampler really runs at. */
   readonly heapIntervalBytes: number
+  /** How heap profiles are read in this process: npm pprof, @datadog/pprof or the inspector. */
+  readonly heapEngine: LoadedEngine
   readonly #shutdown = new AbortController()
   readonly #releaseHeap: () => void
   #gc: (() => void) | undefined
 
   constructor (options: ResolvedOptions) {
     this.options = options
+    // First: the only step that can throw (a forced heap engine that will not load), before anything starts.
+    const sampler = retainHeapSampler(options.heapIntervalBytes, options.heapStackDepth)
+    this.heapIntervalBytes = sampler.intervalBytes
+    this.heapEngine = sampler.engine
+    this.#releaseHeap = () => sampler.release()
     this.symbols = new SymbolTable(options.symbolTableSize)
     this.frameMapper = createFrameMapper(options.sourceMaps)
     this.sampler = new RuntimeSampler({
@@ -30,9 +38,6 @@ export class PprofContext {
       costlyIntervalMs: options.costlyStatsIntervalMs,
       historySize: Math.ceil(options.historySeconds * 1000 / options.statsIntervalMs)
     })
-    const sampler = retainHeapSampler(options.heapIntervalBytes, options.heapStackDepth)
-    this.heapIntervalBytes = sampler.intervalBytes
-    this.#releaseHeap = () => sampler.release()
   }
 
   /** Aborted when the app starts closing: running profiles end at once. */

@@ -11,10 +11,13 @@ import { registerStats } from './routes/stats.js'
 import { registerSymbol } from './routes/symbol.js'
 import { errors } from './errors.js'
 import { registerMetrics } from './metrics/index.js'
+import { engineWarning } from './profiler/engines/advice.js'
 
 /** The encapsulated scope mounted at the prefix: every route of the plugin. */
 export async function pprofScope (scope: FastifyInstance, opts: { resolved: ResolvedOptions }): Promise<void> {
   const ctx = new PprofContext(opts.resolved)
+  const warning = engineWarning(ctx.heapEngine)
+  if (warning !== undefined) scope.log.warn(warning)
   ctx.sampler.watchServer(scope.server)
   // preClose runs before the server waits for in-flight requests: a running
   // profile must end now, not after its 30 seconds.

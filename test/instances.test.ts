@@ -1,16 +1,8 @@
-import pprof from 'pprof'
 import { describe, expect, it } from 'vitest'
+import { heapEngineName } from '../src/profiler/process-guard.js'
 import { build } from './support/app.js'
 import { decodeProfile } from './support/decode.js'
-
-function samplerRunning (): boolean {
-  try {
-    pprof.heap.v8Profile()
-    return true
-  } catch {
-    return false
-  }
-}
+import { samplerRunning, startForeignSampler } from './support/heap-sampler.js'
 
 describe('two Fastify instances in one process', () => {
   it('share V8\'s heap sampler, keep their own state, and stop it when the last one closes', async () => {
@@ -52,15 +44,21 @@ describe('two Fastify instances in one process', () => {
     }
   })
 
-  it('leaves a heap sampler it did not start running', async () => {
-    pprof.heap.start(256 * 1024, 32)
+  it('leaves a heap sampler it did not start running (started through the library of the engine in use)', async () => {
+    // The first registration chose the process's engine; the foreign sampler uses the same library.
+    const probe = await build()
+    const engine = heapEngineName()
+    await probe.close()
+    expect(samplerRunning()).toBe(false)
+    const stop = startForeignSampler(engine as NonNullable<typeof engine>, 256 * 1024, 32)
     try {
       const app = await build()
       expect((await app.inject('/debug/heap')).statusCode).toBe(200)
       await app.close()
       expect(samplerRunning()).toBe(true)
     } finally {
-      pprof.heap.stop()
+      stop()
     }
+    expect(samplerRunning()).toBe(false)
   })
 })

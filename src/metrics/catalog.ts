@@ -81,5 +81,6 @@ export const METRICS: readonly MetricSpec[] = [
   { name: 'nodejs_native_contexts', type: 'gauge', origin: 'fastify-pprof', help: 'Number of V8 native contexts alive (the main context, vm contexts, realms).', read: (r) => r.heap.number_of_native_contexts },
   { name: 'nodejs_detached_contexts', type: 'gauge', origin: 'fastify-pprof', help: 'Number of V8 contexts detached but not yet garbage collected; a steady rise is a leak.', read: (r) => r.heap.number_of_detached_contexts },
   { name: 'nodejs_eventloop_utilization_ratio', type: 'gauge', origin: 'fastify-pprof', help: 'Fraction of the last sampling interval the event loop was busy, 0 to 1.', read: (_r, s) => s.loop.utilization },
+  { name: 'fastify_pprof_heap_engine_info', type: 'gauge', origin: 'fastify-pprof', labelNames: ['engine'], help: 'The engine heap profiles are read through: pprof (fast, built at install), @datadog/pprof (prebuilt) or inspector (no addon; a full GC per profile). Always 1.', read: (r) => [[{ engine: r.heapEngine }, 1]] },
   { name: 'fastify_requests_in_flight', type: 'gauge', origin: 'fastify-pprof', help: 'HTTP requests this Fastify server is handling now (inject() not counted).', read: (_r, s) => s.requestsInFlight }
 ]

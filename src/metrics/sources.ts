@@ -15,6 +15,8 @@ export interface ScrapeReadings {
   /** How long a setImmediate() took at scrape time (prom-client's nodejs_eventloop_lag_seconds). */
   readonly lagSeconds: number
   readonly handles: HandleCounts
+  /** The heap engine this process reads V8's sampler through. */
+  readonly heapEngine: string
 }
 
 async function immediateLag (): Promise<number> {
@@ -33,9 +35,11 @@ export class MetricSources {
   readonly sampler: RuntimeSampler
   readings: ScrapeReadings
   readonly #handles: HandleCounter
+  readonly #heapEngine: string
 
-  constructor (sampler: RuntimeSampler, costlyMaxAgeMs: number) {
+  constructor (sampler: RuntimeSampler, costlyMaxAgeMs: number, heapEngine: string) {
     this.sampler = sampler
+    this.#heapEngine = heapEngine
     this.#handles = new HandleCounter(costlyMaxAgeMs)
     this.readings = this.#read(NO_PROC, 0)
   }
@@ -53,7 +57,8 @@ export class MetricSources {
       cpu: process.cpuUsage(),
       proc,
       lagSeconds,
-      handles: this.#handles.read()
+      handles: this.#handles.read(),
+      heapEngine: this.#heapEngine
     }
   }
 }

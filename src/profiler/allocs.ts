@@ -1,10 +1,10 @@
 import { Session } from 'node:inspector'
-import pprof from 'pprof'
 import type { Slicer } from '../cooperative.js'
 import { type FrameTable, StackSet } from '../pprof/frames.js'
 import { foldAllocationTree } from './heap.js'
 import { postSync } from './inspector.js'
-import { pauseHeapSampler } from './process-guard.js'
+import type { AllocationNode } from './engines/index.js'
+import { pauseHeapSampler, readWindowTree } from './process-guard.js'
 
 /**
  * Samples every allocation for the window, objects already collected
@@ -12,9 +12,8 @@ import { pauseHeapSampler } from './process-guard.js'
  * HeapProfiler.startSampling takes includeObjectsCollectedByMajorGC/MinorGC.
  * V8 has one sampling heap profiler: the in-use sampler is paused for the
  * window (its view starts over after), the inspector starts V8's sampler with
- * those flags, and the result is read natively (npm pprof's
- * getAllocationProfile), which keeps each allocation's real size and count
- * and, unlike the inspector's getSamplingProfile, forces no GC.
+ * those flags, and the result is read through the heap engine (natively where
+ * an addon loads: each allocation's real size and count, no JSON).
  * Values: [alloc_objects, alloc_space, 0, 0]: with collected objects among
  * the samples, V8 cannot say which are still alive.
  */
@@ -26,7 +25,7 @@ export async function sampleAllocations (
 ): Promise<StackSet> {
   const resume = pauseHeapSampler()
   const session = new Session()
-  let tree: ReturnType<typeof pprof.heap.v8Profile>
+  let tree: AllocationNode
   try {
     session.connect()
     postSync(session, 'HeapProfiler.enable')
@@ -38,9 +37,10 @@ export async function sampleAllocations (
     try {
       await during()
       // V8's sampler is running (started just above): safe to read natively.
-      tree = pprof.heap.v8Profile()
+      tree = readWindowTree()
     } finally {
-      postSync(session, 'HeapProfiler.stopSampling')
+      // Stops V8's sampler without building the profile stopSampling would return.
+      postSync(session, 'HeapProfiler.disable')
     }
   } finally {
     session.disconnect()

@@ -1,7 +1,7 @@
-import type { AllocationProfileNode } from 'pprof'
 import type { Slicer } from '../cooperative.js'
 import { type Frame, type FrameTable, StackSet } from '../pprof/frames.js'
 import { frameFileCache, functionName } from './names.js'
+import type { AllocationNode } from './engines/index.js'
 import { heapSamplerPaused, readHeapTree } from './process-guard.js'
 
 /** Go's names: inuse_objects/count then inuse_space/bytes. */
@@ -18,25 +18,25 @@ export async function collectHeapStacks (frames: FrameTable, slicer: Slicer): Pr
 }
 
 /** Folds V8's allocation tree into stacks of [objects, bytes]. */
-export async function foldAllocationTree (root: AllocationProfileNode, frames: FrameTable, slicer: Slicer): Promise<StackSet> {
+export async function foldAllocationTree (root: AllocationNode, frames: FrameTable, slicer: Slicer): Promise<StackSet> {
   await slicer.yield()
   const stacks = new StackSet()
   const fileOf = frameFileCache()
-  const frameOf = (node: AllocationProfileNode): Frame => {
+  const frameOf = (node: AllocationNode): Frame => {
     const line = node.lineNumber ?? 0
     return { name: functionName(node.name, node.scriptName, line), file: fileOf(node.scriptName), line, column: node.columnNumber ?? 0, functionLine: line }
   }
   // Depth-first with an explicit stack of nodes and depths (parallel arrays:
   // no object per node); frame ids root-first along the current path.
   const path: number[] = []
-  const nodes: AllocationProfileNode[] = []
+  const nodes: AllocationNode[] = []
   const depths: number[] = []
   for (let i = root.children.length - 1; i >= 0; i--) {
-    nodes.push(root.children[i] as AllocationProfileNode)
+    nodes.push(root.children[i] as AllocationNode)
     depths.push(0)
   }
   while (nodes.length > 0) {
-    const node = nodes.pop() as AllocationProfileNode
+    const node = nodes.pop() as AllocationNode
     const depth = depths.pop() as number
     path.length = depth
     const line = node.lineNumber ?? 0
@@ -58,9 +58,9 @@ export async function foldAllocationTree (root: AllocationProfileNode, frames: F
       for (let i = 0; i < path.length; i++) leafFirst[i] = path[path.length - 1 - i] as number
       stacks.add(leafFirst, [objects, space])
     }
-    const children = node.children as AllocationProfileNode[]
+    const children = node.children as AllocationNode[]
     for (let i = children.length - 1; i >= 0; i--) {
-      nodes.push(children[i] as AllocationProfileNode)
+      nodes.push(children[i] as AllocationNode)
       depths.push(depth + 1)
     }
     if (slicer.due()) await slicer.yield()
@@ -72,11 +72,11 @@ export async function foldAllocationTree (root: AllocationProfileNode, frames: F
 export function countHeapRecords (): number {
   if (heapSamplerPaused()) return 0
   let count = 0
-  const pending: AllocationProfileNode[] = [readHeapTree()]
+  const pending: AllocationNode[] = [readHeapTree()]
   while (pending.length > 0) {
-    const node = pending.pop() as AllocationProfileNode
+    const node = pending.pop() as AllocationNode
     if (node.allocations.length > 0) count++
-    for (const child of node.children) pending.push(child as AllocationProfileNode)
+    for (const child of node.children) pending.push(child as AllocationNode)
   }
   return count
 }

@@ -1,8 +1,9 @@
 /**
  * The one piece of process-wide mutable state in fastify-pprof.
  *
- * V8 has one CPU profiler and one sampling heap profiler per isolate, and npm
- * `pprof` tracks each with a module-level flag that throws when started twice.
+ * V8 has one CPU profiler and one sampling heap profiler per isolate, and the
+ * heap engines (npm pprof, @datadog/pprof) track theirs with module-level flags
+ * that throw when started twice.
  * Those are facts about the process, not about a Fastify instance, so two
  * instances of this plugin (or two apps in one process) must agree on them
  * here. Everything else lives in the plugin instance.
@@ -11,13 +12,13 @@
  * - the "heavy" lease: one long-running profiling operation at a time (a CPU
  *   profile, the wait of a heap delta); others get a 409 with Retry-After;
  * - the heap sampler: started by the first registration, shared by later ones,
- *   stopped when the last one closes (and never stopped if we did not start it).
+ *   stopped when the last one closes (and never stopped if we did not start it);
+ * - the heap engine that drives it, chosen once per process (engines/index.ts).
  *
  * Worker threads load their own copy of this module, matching V8's per-isolate
  * profilers.
  */
-import pprof from 'pprof'
-import heapBindings from 'pprof/out/src/heap-profiler-bindings.js'
+import { type AllocationNode, HEAP_ENGINE_ENV, type HeapEngine, type HeapEngineName, type LoadedEngine, loadHeapEngine } from './engines/index.js'
 
 export interface HeavyLease {
   readonly kind: string
@@ -33,6 +34,8 @@ export interface Busy {
 
 export interface HeapSamplerLease {
   readonly intervalBytes: number
+  /** The engine every registration in this process reads the sampler through. */
+  readonly engine: LoadedEngine
   release (): void
 }
 
@@ -45,7 +48,13 @@ const state: {
   heapStackDepth: number
   heapOwned: boolean
   heapPaused: boolean
-} = { heavy: undefined, heapUsers: 0, heapIntervalBytes: 0, heapStackDepth: 0, heapOwned: false, heapPaused: false }
+  engine: LoadedEngine | undefined
+} = { heavy: undefined, heapUsers: 0, heapIntervalBytes: 0, heapStackDepth: 0, heapOwned: false, heapPaused: false, engine: undefined }
+
+function heapEngine (): HeapEngine {
+  if (state.heapUsers === 0 || state.engine === undefined) throw new Error('heap sampler not started')
+  return state.engine.engine
+}
 
 /** Takes the heavy lease, or says who holds it and for how long. */
 export function acquireHeavy (kind: string, expectedMs: number): HeavyLease | Busy {
@@ -79,17 +88,31 @@ export function heavyHolder (): string | undefined {
 /**
  * Reads V8's sampling heap profile without crashing when another tool
  * (DevTools "Allocation sampling", an inspector HeapProfiler.stopSampling, an
- * APM agent) stopped V8's one sampler behind npm pprof's back: pprof's native
- * getAllocationProfile then dereferences a null profile and the process dies.
- * V8's StartSamplingHeapProfiler is a no-op while a sampler runs, so calling
- * it first costs nothing in the normal case and, after such a stop, restarts
+ * APM agent) stopped V8's one sampler behind the engine's back: npm pprof's
+ * native read then dereferences a null profile and the process dies. V8's
+ * StartSamplingHeapProfiler is a no-op while a sampler runs, so calling it
+ * first costs nothing in the normal case and, after such a stop, restarts
  * sampling (the profile then only holds what was allocated since).
  */
-export function readHeapTree (): ReturnType<typeof pprof.heap.v8Profile> {
-  if (state.heapUsers === 0) throw new Error('heap sampler not started')
+export function readHeapTree (): AllocationNode {
+  const engine = heapEngine()
   if (state.heapPaused) throw new Error('heap sampler paused for an allocation profile')
-  heapBindings.startSamplingHeapProfiler(state.heapIntervalBytes, state.heapStackDepth)
-  return pprof.heap.v8Profile()
+  engine.ensureRunning(state.heapIntervalBytes, state.heapStackDepth)
+  return engine.read(state.heapIntervalBytes)
+}
+
+/**
+ * V8's profile while an allocation window runs the sampler (started with
+ * other flags by the window's own inspector session).
+ */
+export function readWindowTree (): AllocationNode {
+  if (!state.heapPaused) throw new Error('no allocation window holds the heap sampler')
+  return heapEngine().read(state.heapIntervalBytes)
+}
+
+/** The engine this process reads heap profiles through, once a registration has chosen it. */
+export function heapEngineName (): HeapEngineName | undefined {
+  return state.engine?.engine.name
 }
 
 /** Whether an allocation window has V8's sampler; /heap must wait (409) meanwhile. */
@@ -104,31 +127,29 @@ export function heapSamplerPaused (): boolean {
  * over. The caller holds the heavy lease.
  */
 export function pauseHeapSampler (): () => void {
-  if (state.heapUsers === 0) throw new Error('heap sampler not started')
-  heapBindings.stopSamplingHeapProfiler()
+  const engine = heapEngine()
+  engine.halt()
   state.heapPaused = true
   let resumed = false
   return () => {
     if (resumed) return
     resumed = true
     state.heapPaused = false
-    if (state.heapUsers > 0) heapBindings.startSamplingHeapProfiler(state.heapIntervalBytes, state.heapStackDepth)
+    if (state.heapUsers > 0) engine.ensureRunning(state.heapIntervalBytes, state.heapStackDepth)
   }
 }
 
 /**
  * Starts V8's sampling heap profiler for the first user; later users share it
- * at the interval it already runs with.
+ * at the interval it already runs with. The engine is chosen at the first
+ * call and kept for the life of the process (a loaded addon stays loaded).
  */
 export function retainHeapSampler (intervalBytes: number, stackDepth: number): HeapSamplerLease {
+  state.engine ??= loadHeapEngine(process.env[HEAP_ENGINE_ENV])
+  const { engine } = state.engine
   if (state.heapUsers === 0) {
-    try {
-      pprof.heap.start(intervalBytes, stackDepth)
-      state.heapOwned = true
-    } catch {
-      // Someone else in the process started npm pprof's sampler: use it, never stop it.
-      state.heapOwned = false
-    }
+    // False: the app started the engine's sampler itself; use it, never stop it.
+    state.heapOwned = engine.claim(intervalBytes, stackDepth)
     state.heapIntervalBytes = intervalBytes
     state.heapStackDepth = stackDepth
   }
@@ -136,12 +157,13 @@ export function retainHeapSampler (intervalBytes: number, stackDepth: number): H
   let released = false
   return {
     intervalBytes: state.heapIntervalBytes,
+    engine: state.engine,
     release () {
       if (released) return
       released = true
       state.heapUsers--
       if (state.heapUsers === 0 && state.heapOwned) {
-        pprof.heap.stop()
+        engine.unclaim()
         state.heapOwned = false
       }
     }

@@ -3,6 +3,7 @@ import type { PprofContext } from '../context.js'
 import { ENDPOINTS } from '../endpoints.js'
 import { escapeHtml } from '../html.js'
 import { loadPageAssets } from '../page-assets.js'
+import { passedOverText } from '../profiler/engines/advice.js'
 import { sendHtml } from './index-pages.js'
 
 /**
@@ -15,6 +16,15 @@ function routesRows (prefix: string): string {
     const go = e.goName === undefined ? '' : ` <span class="tag">Go: ${escapeHtml(e.goName)}</span>`
     return `<tr><td><a href="${href}">${href}</a>${go}</td><td>${escapeHtml(e.description)}</td></tr>`
   }).join('\n')
+}
+
+/** Which engine reads heap profiles, and why a faster one did not load: shown without scripts. */
+function engineLine (ctx: PprofContext): string {
+  const { engine } = ctx.heapEngine
+  const passed = passedOverText(ctx.heapEngine)
+  const why = passed.length === 0 ? '' : ` (passed over: ${passed.join('; ')})`
+  const cost = engine.name === 'inspector' ? '; every heap profile runs a full GC first' : ''
+  return escapeHtml(`Heap engine: ${engine.name}${why}${cost}.`)
 }
 
 /** JSON inside a <script type="application/json"> block: never executed, and no "</script>" can end it early. */
@@ -41,6 +51,7 @@ export function registerPage (scope: FastifyInstance, ctx: PprofContext): void {
     .replaceAll('{{prefix}}', () => escapeHtml(prefix))
     .replace('{{routes}}', () => routesRows(prefix))
     .replace('{{config}}', () => jsonBlock(config))
+    .replace('{{heapEngine}}', () => engineLine(ctx))
   const csp = [
     "default-src 'none'",
     "script-src 'self'",

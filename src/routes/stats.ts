@@ -3,6 +3,7 @@ import type { PprofContext } from '../context.js'
 import { errors } from '../errors.js'
 import { parseChoice } from '../http/params.js'
 import { sendText } from '../http/reply.js'
+import { passedOverText } from '../profiler/engines/advice.js'
 import { readStats, statsText } from '../stats/snapshot.js'
 
 const SINCE = /^[0-9]{1,16}$/
@@ -23,6 +24,11 @@ export function registerStats (scope: FastifyInstance, ctx: PprofContext): void 
   scope.get('/stats', async (request, reply) => {
     const debug = parseChoice(request.query as Record<string, string>, 'debug', [0, 1])
     const stats = readStats(ctx.sampler)
+    stats.node.heapProfiler = {
+      engine: ctx.heapEngine.engine.name,
+      intervalBytes: ctx.heapIntervalBytes,
+      passedOver: passedOverText(ctx.heapEngine)
+    }
     if (debug === 1) {
       return sendText(reply, ['# runtime.MemStats', ...statsText(stats.memstats as unknown as Record<string, unknown>), '# node', ...statsText(stats.node, 'node.')].join('\n') + '\n')
     }
