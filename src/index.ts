@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import { type FastifyPprofOptions, resolveOptions } from './options.js'
+import { errors } from './errors.js'
+import { DEFAULTS, type FastifyPprofOptions, resolveOptions } from './options.js'
 import { pprofScope } from './plugin.js'
 
 /**
@@ -21,8 +22,12 @@ const plugin: FastifyPluginAsync<FastifyPprofOptions> = async (app, opts) => {
   await app.register(pprofScope, { prefix: resolved.prefix, resolved })
 }
 
-export const fastifyPprof = fp(plugin, { fastify: '5.x', name: 'fastify-pprof' })
+/**
+ * The plugin. It also carries its named exports as properties (fastify-plugin
+ * adds .default and .fastifyPprof), so require('fastify-pprof') is the plugin
+ * and has them too, as CommonJS Fastify plugins do.
+ */
+export const fastifyPprof = Object.assign(fp(plugin, { fastify: '5.x', name: 'fastify-pprof' }), { errors, DEFAULTS })
 export default fastifyPprof
-export { errors } from './errors.js'
-export { DEFAULTS } from './options.js'
+export { errors, DEFAULTS }
 export type { AuthRateLimit, FastifyPprofOptions, PprofAuth, PprofAuthCredentials, PprofAuthValidator } from './options.js'

