@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { installConsumer, packTarball, pprofAddonBuilt, startConsumerApp, typecheckConsumer, type PackedTarball } from './support/consumer.js'
+import { appEnv, checkTypesResolution, installConsumer, packTarball, pprofAddonBuilt, startConsumerApp, typecheckConsumer, type PackedTarball } from './support/consumer.js'
 import { describeRun, goPprof, parseTop, requireGo } from './support/go-pprof.js'
 
 let packDir: string
@@ -32,6 +32,12 @@ describe('the packed tarball', () => {
     // Every file the page serves ships: the plugin reads them at registration.
     for (const asset of ['public/page.css', 'public/main.js']) expect(tarball.files).toContain(asset)
   })
+
+  it('has types that resolve from CommonJS, from ES modules and under bundler rules (arethetypeswrong)', () => {
+    const report = checkTypesResolution(tarball.path)
+    expect(report.problems).toEqual([])
+    expect(report.resolutions).toEqual(expect.arrayContaining(['node16-cjs', 'node16-esm', 'bundler']))
+  }, 60_000)
 })
 
 async function expectProfilesNameTheApp (url: string): Promise<void> {
@@ -71,7 +77,7 @@ describe.skipIf(!requireGo())('installed into a fresh project', () => {
 
     it('import and require() reach the same single copy of the plugin', async () => {
       const { execFileSync } = await import('node:child_process')
-      const out = execFileSync(process.execPath, ['exports.mjs'], { cwd: dir, encoding: 'utf8' })
+      const out = execFileSync(process.execPath, ['exports.mjs'], { cwd: dir, encoding: 'utf8', env: appEnv() })
       expect(JSON.parse(out)).toEqual({ defaultIsFunction: true, namedIsDefault: true, requireIsSameObject: true, errorsShared: true, prefix: '/debug' })
     })
 

@@ -103,9 +103,16 @@ export interface ConsumerApp {
   stop (): Promise<void>
 }
 
+/** The environment of a user's app: the engine the install allows, not one CI forces on the test run. */
+export function appEnv (): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  delete env.FASTIFY_PPROF_HEAP_ENGINE
+  return env
+}
+
 /** Starts the fixture app (server.cjs) in the consumer project and waits for its port. */
-export async function startConsumerApp (dir: string, env: NodeJS.ProcessEnv = {}): Promise<ConsumerApp> {
-  const child: ChildProcess = spawn(process.execPath, ['server.cjs'], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export async function startConsumerApp (dir: string): Promise<ConsumerApp> {
+  const child: ChildProcess = spawn(process.execPath, ['server.cjs'], { cwd: dir, env: appEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout?.on('data', (d: Buffer) => { out += d.toString() })
   child.stderr?.on('data', (d: Buffer) => { out += d.toString() })
@@ -120,6 +127,30 @@ export async function startConsumerApp (dir: string, env: NodeJS.ProcessEnv = {}
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   return { url: `http://127.0.0.1:${port}`, output: () => out, stop: async () => await stopChild(child) }
+}
+
+export interface TypesReport {
+  readonly problems: readonly unknown[]
+  readonly resolutions: readonly string[]
+}
+
+/**
+ * @arethetypeswrong/cli on the tarball: how TypeScript resolves the package
+ * from CommonJS and from ES modules under node16 rules, and under bundler.
+ */
+export function checkTypesResolution (tarball: string): TypesReport {
+  const attw = join(REPO, 'node_modules/@arethetypeswrong/cli/dist/index.js')
+  let out: string
+  try {
+    out = execFileSync(process.execPath, [attw, tarball, '--profile', 'node16', '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  } catch (err) {
+    // attw exits 1 when it finds problems; its JSON is still on stdout.
+    out = (err as { stdout?: string }).stdout ?? ''
+  }
+  const report = JSON.parse(out) as { problems?: unknown[] | Record<string, unknown[]>, analysis?: { entrypoints?: Record<string, { resolutions?: Record<string, unknown> }> } }
+  const problems = Array.isArray(report.problems) ? report.problems : Object.values(report.problems ?? {}).flat()
+  const resolutions = Object.keys(report.analysis?.entrypoints?.['.']?.resolutions ?? {})
+  return { problems, resolutions }
 }
 
 /** Type-checks one of the fixture TypeScript apps with the repo's TypeScript; returns tsc's output and exit code. */
