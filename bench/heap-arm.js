@@ -3,11 +3,14 @@
 //
 //   node --max-old-space-size=8192 --expose-gc bench/heap-arm.js <arm> <sitesFile> <MiB> <reps>
 //
-// arm: floor | pprof | datadog | plugin | plugin-phases. The process starts the heap sampler
-// (512 KiB, depth 64; for `plugin` by registering the plugin), fills the heap
+// arm: floor | datadog-floor | inspector-floor | pprof | datadog | plugin | plugin-datadog |
+// plugin-inspector | plugin-phases. The process starts the heap sampler (512 KiB, depth 64; for
+// the plugin arms by registering the plugin, with FASTIFY_PPROF_HEAP_ENGINE set for the engine
+// the arm names: pprof, @datadog/pprof or the inspector), fills the heap
 // with the generated workload, runs a full GC, then measures once (the first
 // run, reported apart) and `reps` more times.
 // The result is sent to the parent over IPC (or printed as JSON without one).
+import { Session } from 'node:inspector'
 import { gunzipSync } from 'node:zlib'
 import { getHeapStatistics } from 'node:v8'
 import { pathToFileURL } from 'node:url'
@@ -40,24 +43,65 @@ async function decodeSummary (gz) {
   return { samples: p.sample.length, locations: p.location.length, functions: p.function.length, rawBytes: gunzipSync(gz).length }
 }
 
+// Which engine reads V8's sampler in each arm.
+const ENGINES = {
+  floor: 'pprof',
+  pprof: 'pprof',
+  plugin: 'pprof',
+  'plugin-phases': 'pprof',
+  'datadog-floor': '@datadog/pprof',
+  datadog: '@datadog/pprof',
+  'plugin-datadog': '@datadog/pprof',
+  'inspector-floor': 'inspector',
+  'plugin-inspector': 'inspector',
+}
+
+/** The inspector's read: CDP JSON of V8's sampler (which the inspector starts with its force-GC flag). */
+function inspectorReader () {
+  const session = new Session()
+  session.connect()
+  const post = (method, params = {}) => {
+    let result
+    let error
+    session.post(method, params, (err, res) => { error = err; result = res })
+    if (error) throw error
+    return result
+  }
+  return {
+    start: () => {
+      post('HeapProfiler.enable')
+      post('HeapProfiler.startSampling', { samplingInterval: INTERVAL_BYTES, stackDepth: STACK_DEPTH })
+    },
+    read: () => post('HeapProfiler.getSamplingProfile').profile,
+  }
+}
+
 async function main () {
   if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc')
+  const engine = ENGINES[arm]
+  if (engine === undefined) throw new Error(`unknown arm ${arm}`)
   const pprof = (await import('pprof')).default
   let lib = pprof
   let app
-  if (arm === 'plugin' || arm === 'plugin-phases') {
+  // The engine's native read (or the inspector's), alone: the floor of every arm on that engine.
+  let nativeRead
+  if (engine === 'inspector') {
+    const reader = inspectorReader()
+    nativeRead = () => reader.read()
+    if (arm === 'inspector-floor') reader.start()
+  } else {
+    if (engine === '@datadog/pprof') lib = (await import('@datadog/pprof')).default
+    nativeRead = () => lib.heap.v8Profile()
+  }
+  if (arm.startsWith('plugin')) {
+    process.env.FASTIFY_PPROF_HEAP_ENGINE = engine
     const { default: Fastify } = await import('fastify')
     const { default: fastifyPprof } = await import('fastify-pprof')
     app = Fastify({ logger: false })
     await app.register(fastifyPprof, { heapIntervalBytes: INTERVAL_BYTES })
     await app.ready() // the plugin starts the heap sampler at registration
-  } else if (arm === 'datadog') {
-    lib = (await import('@datadog/pprof')).default
+  } else if (engine !== 'inspector') {
     lib.heap.start(INTERVAL_BYTES, STACK_DEPTH)
-  } else if (arm === 'pprof' || arm === 'floor') {
-    pprof.heap.start(INTERVAL_BYTES, STACK_DEPTH)
-  } else {
-    throw new Error(`unknown arm ${arm}`)
   }
 
   const workload = await import(pathToFileURL(sitesFile).href)
@@ -68,11 +112,14 @@ async function main () {
   await sleep(200)
   const heapUsedMiB = getHeapStatistics().used_heap_size / 2 ** 20
 
+  const floor = () => {
+    nativeRead()
+    return {}
+  }
   const ops = {
-    floor: () => {
-      pprof.heap.v8Profile()
-      return {}
-    },
+    floor,
+    'datadog-floor': floor,
+    'inspector-floor': floor,
     pprof: async () => {
       const t0 = performance.now()
       const profile = pprof.heap.profile()
@@ -109,6 +156,8 @@ async function main () {
       const gz = await timed('gzip', () => internals.gzipProfile(raw))
       return { ...phases, stacks: stacks.size, frames: frames.frames.length, gz }
     },
+    'plugin-datadog': async () => await ops.plugin(),
+    'plugin-inspector': async () => await ops.plugin(),
     plugin: async () => {
       // As a stream: otherwise inject also turns the gzip body into a string,
       // a cost (~20 ms and garbage at 2 GiB) no real client puts on the server.
@@ -145,18 +194,19 @@ async function main () {
     const { gz, ...phases } = m.value ?? {}
     if (gz) lastGz = gz
     runs.push({ ...m, value: undefined, bytes: gz?.length, ...phases })
-    if (arm === 'plugin' || arm === 'plugin-phases') {
+    if (arm.startsWith('plugin')) {
       // Same-heap floor, interleaved with the plugin's measurements.
-      const f = await measureStall(ops.floor)
+      const f = await measureStall(floor)
       inProcessFloor.push({ totalMs: f.totalMs, eldMaxMs: f.eldMaxMs, watchdogMaxMs: f.watchdogMaxMs })
     }
   }
 
-  const nodes = countNodes(lib.heap.v8Profile())
+  const tree = nativeRead()
+  const nodes = countNodes(engine === 'inspector' ? tree.head : tree)
   const summary = lastGz ? await decodeSummary(lastGz) : {}
   if (app) await app.close()
   stopStallMeters()
-  return { arm, mib, heapUsedMiB, fillMs, calls, nodes, ...summary, first, runs, inProcessFloor }
+  return { arm, engine, mib, heapUsedMiB, fillMs, calls, nodes, ...summary, first, runs, inProcessFloor }
 }
 
 main().then((result) => {

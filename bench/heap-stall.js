@@ -1,16 +1,19 @@
 // Heap profile stall suite: how long does GET /debug/heap block the event loop,
 // compared with the native step alone and with the pprof libraries' own path?
 //
-//   node bench/heap-stall.js [--quick] [--reps=5] [--mib=500,2048] [--arms=floor,pprof,datadog,plugin]
+//   node bench/heap-stall.js [--quick] [--reps=5] [--mib=500,2048] [--arms=floor,pprof,datadog,plugin,...]
 //
 // Workload: bench/gensites.js, 10k allocation sites × 8 frames, filled to 500 MiB
 // (~8–9k call-tree nodes) and 2048 MiB (~30k nodes). Each arm runs in its own
 // child process (`node --max-old-space-size=8192 --expose-gc bench/heap-arm.js`),
 // sequentially, on the identical generated workload:
 //   floor   npm pprof heap.v8Profile() alone (the native step)
+//   datadog-floor    @datadog/pprof heap.v8Profile() alone
+//   inspector-floor  the inspector's HeapProfiler.getSamplingProfile alone (a full GC, then JSON)
 //   pprof   npm pprof heap.profile() + encode()
 //   datadog @datadog/pprof heap.profile() + encode()
 //   plugin  app.inject('/debug/heap') with fastify-pprof registered in the same process
+//   plugin-datadog, plugin-inspector  the same with FASTIFY_PPROF_HEAP_ENGINE forcing that engine
 //   plugin-phases (diagnostic) the plugin's /heap pipeline run phase by phase through
 //           dist internals (v8Profile, fold into stacks, write profile.proto, gzip),
 //           each phase with its own stall meters: where the plugin's time goes
@@ -27,6 +30,7 @@ import { median, cell, fmt, markdownTable } from './lib/stats.js'
 const here = dirname(fileURLToPath(import.meta.url))
 const SITES = 10000
 const DEPTH = 8
+const ARMS = ['floor', 'datadog-floor', 'inspector-floor', 'pprof', 'datadog', 'plugin', 'plugin-datadog', 'plugin-inspector', 'plugin-phases']
 
 export function parseHeapArgs (argv) {
   const get = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
@@ -35,11 +39,11 @@ export function parseHeapArgs (argv) {
     quick,
     reps: Number(get('reps') ?? 5),
     mibs: (get('mib') ?? (quick ? '500' : '500,2048')).split(',').map(Number),
-    arms: (get('arms') ?? 'floor,pprof,datadog,plugin,plugin-phases').split(','),
+    arms: (get('arms') ?? ARMS.join(',')).split(','),
   }
 }
 
-export async function runHeapStall ({ reps = 5, mibs = [500, 2048], arms = ['floor', 'pprof', 'datadog', 'plugin', 'plugin-phases'], log = console.error } = {}) {
+export async function runHeapStall ({ reps = 5, mibs = [500, 2048], arms = ARMS, log = console.error } = {}) {
   const sitesFile = generateSites(SITES, DEPTH)
   const havePlugin = pluginAvailable()
   const cases = []
@@ -111,6 +115,16 @@ export function heapRows ({ cases }) {
       }
       if (pprof) add('**ratio** plugin total / pprof total', fmt(median(col(plugin, 'totalMs')) / median(col(pprof, 'totalMs')), 2), '≤ 0.5')
       if (datadog) add('ratio plugin total / datadog total', fmt(median(col(plugin, 'totalMs')) / median(col(datadog, 'totalMs')), 2))
+    }
+    // Every engine side by side: the native (or inspector) read alone, and /debug/heap through it.
+    for (const [engine, floorArm, pluginArm] of [['pprof', 'floor', 'plugin'], ['@datadog/pprof', 'datadog-floor', 'plugin-datadog'], ['inspector', 'inspector-floor', 'plugin-inspector']]) {
+      const f = c.results[floorArm]
+      const p = c.results[pluginArm]
+      if (f) add(`engine ${engine}: read alone, total ms / max stall ms`, `${cell(col(f, 'totalMs'))} / ${cell(col(f, 'eldMaxMs'))}`)
+      if (p) {
+        add(`engine ${engine}: /debug/heap, total ms / max stall ms`, `${cell(col(p, 'totalMs'))} / ${cell(col(p, 'eldMaxMs'))}`)
+        if (pprof) add(`engine ${engine}: /debug/heap total / pprof total`, fmt(median(col(p, 'totalMs')) / median(col(pprof, 'totalMs')), 2))
+      }
     }
     if (phases) {
       for (const [name, what] of [['v8Profile', 'v8Profile() alone'], ['collect', 'v8Profile() + fold into stacks'],
