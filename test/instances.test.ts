@@ -4,28 +4,45 @@ import { build } from './support/app.js'
 import { decodeProfile } from './support/decode.js'
 import { samplerRunning, startForeignSampler } from './support/heap-sampler.js'
 
+let kept: Array<{ i: number, label: string }> = []
+// A plain loop in a function too big to inline (pitfalls.md): the samples are charged to it.
+function keepForInstancesTest (count: number): void {
+  for (let i = 0; i < count; i++) {
+    kept.push({ i, label: 'kept' })
+    if (i % 50_000 === 0) kept.length += 0
+  }
+}
+
 describe('two Fastify instances in one process', () => {
   it('share V8\'s heap sampler, keep their own state, and stop it when the last one closes', async () => {
     expect(samplerRunning()).toBe(false)
     const a = await build({ prefix: '/a' })
     const b = await build({ prefix: '/b', symbolTableSize: 10 })
-    expect(samplerRunning()).toBe(true)
-    for (const [app, prefix] of [[a, '/a'], [b, '/b']] as const) {
-      const res = await app.inject(`${prefix}/heap`)
-      expect(res.statusCode).toBe(200)
-      expect(decodeProfile(res.rawPayload).profile.sample.length).toBeGreaterThan(0)
-    }
-    // Symbols handed out by one instance are not known to the other.
-    const text = (await a.inject('/a/pprof/goroutine?debug=1')).payload
-    const address = /@ (0x[0-9a-f]+)/.exec(text)?.[1] as string
-    expect((await a.inject(`/a/pprof/symbol?${address}`)).payload).toMatch(/^num_symbols: 1\n0x[0-9a-f]+ \S+\n$/)
-    expect((await b.inject(`/b/pprof/symbol?${address}`)).payload).toBe('num_symbols: 1\n')
+    try {
+      expect(samplerRunning()).toBe(true)
+      // Allocated after both registered: each instance's profile must show it, the sampler being one.
+      keepForInstancesTest(100_000)
+      for (const [app, prefix] of [[a, '/a'], [b, '/b']] as const) {
+        const res = await app.inject(`${prefix}/heap`)
+        expect(res.statusCode).toBe(200)
+        expect(decodeProfile(res.rawPayload).flat('inuse_space').get('keepForInstancesTest')).toBeGreaterThan(1024 * 1024)
+      }
+      // Symbols handed out by one instance are not known to the other.
+      const text = (await a.inject('/a/pprof/goroutine?debug=1')).payload
+      const address = /@ (0x[0-9a-f]+)/.exec(text)?.[1] as string
+      expect((await a.inject(`/a/pprof/symbol?${address}`)).payload).toMatch(/^num_symbols: 1\n0x[0-9a-f]+ \S+\n$/)
+      expect((await b.inject(`/b/pprof/symbol?${address}`)).payload).toBe('num_symbols: 1\n')
 
-    await a.close()
-    expect(samplerRunning()).toBe(true)
-    expect((await b.inject('/b/heap')).statusCode).toBe(200)
-    await b.close()
-    expect(samplerRunning()).toBe(false)
+      await a.close()
+      expect(samplerRunning()).toBe(true)
+      expect((await b.inject('/b/heap')).statusCode).toBe(200)
+      await b.close()
+      expect(samplerRunning()).toBe(false)
+    } finally {
+      kept = []
+      await a.close()
+      await b.close()
+    }
   })
 
   it('the profiler lease is process-wide: a CPU profile in one instance makes the other answer 409', async () => {
