@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify'
 import { isAbsolute } from 'node:path'
-import { credentialsMatch } from './http/credentials.js'
 import { errors } from './errors.js'
 
 /** Basic-auth credentials guarding every route under the prefix. */
@@ -20,11 +19,10 @@ export interface PprofAuthValidator {
 
 export type PprofAuth = PprofAuthCredentials | PprofAuthValidator
 
-/** What the access layer needs: one check, whichever form auth took. */
-export interface ResolvedAuth {
-  readonly realm: string
-  readonly check: (username: string, password: string, request: FastifyRequest) => Promise<boolean>
-}
+/** Auth as validated data: fixed credentials or the user's validator; the access layer builds the check. */
+export type ResolvedAuth =
+  | { readonly realm: string, readonly credentials: { readonly username: string, readonly password: string } }
+  | { readonly realm: string, readonly validate: PprofAuthValidator['validate'] }
 
 /** Repeated auth failures from one address: at most `maxFailures` per `windowMs`, then 429. */
 export interface AuthRateLimit {
@@ -160,9 +158,7 @@ function resolveAuth (auth: unknown): ResolvedOptions['auth'] {
     if (username !== undefined || password !== undefined) {
       throw new errors.FST_PPROF_INVALID_OPTION('auth', 'give either username and password, or validate, not both')
     }
-    const user = validate as PprofAuthValidator['validate']
-    // Anything but a literal true (a throw, a truthy string) is a refusal.
-    return Object.freeze({ realm: resolveRealm(realm), check: async (u: string, p: string, r: FastifyRequest) => (await user(u, p, r)) === true })
+    return Object.freeze({ realm: resolveRealm(realm), validate: validate as PprofAuthValidator['validate'] })
   }
   // Fail closed: half-filled credentials must never mean "no auth".
   if (typeof username !== 'string' || username === '' || username.includes(':')) {
@@ -171,8 +167,7 @@ function resolveAuth (auth: unknown): ResolvedOptions['auth'] {
   if (typeof password !== 'string' || password === '') {
     throw new errors.FST_PPROF_INVALID_OPTION('auth.password', 'must be a non-empty string')
   }
-  const expected = { username, password }
-  return Object.freeze({ realm: resolveRealm(realm), check: async (u: string, p: string) => credentialsMatch(expected, u, p) })
+  return Object.freeze({ realm: resolveRealm(realm), credentials: Object.freeze({ username, password }) })
 }
 
 function resolveSourceMaps (value: unknown): ResolvedOptions['sourceMaps'] {

@@ -3,7 +3,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isIPv4 } from 'node:net'
 import { errors } from '../errors.js'
 import type { ResolvedAuth, ResolvedOptions } from '../options.js'
+import { credentialsMatch } from './credentials.js'
 import { FailureLimiter } from './rate-limit.js'
+
+type AuthCheck = (username: string, password: string, request: FastifyRequest) => Promise<boolean>
+
+/** One check, whichever form auth took; anything but a literal true from a validator (a truthy string) is a refusal. */
+function authCheck (auth: ResolvedAuth): AuthCheck {
+  if ('credentials' in auth) {
+    const expected = auth.credentials
+    return async (username, password) => credentialsMatch(expected, username, password)
+  }
+  const validate = auth.validate
+  return async (username, password, request) => (await validate(username, password, request)) === true
+}
 
 export function isLoopbackAddress (address: string | undefined): boolean {
   if (address === undefined) return false
@@ -37,6 +50,7 @@ async function requireLoopback (request: FastifyRequest): Promise<void> {
 
 async function useBasicAuth (scope: FastifyInstance, auth: ResolvedAuth, options: ResolvedOptions): Promise<void> {
   const limiter = new FailureLimiter(options.authRateLimit)
+  const check = authCheck(auth)
   // Throttle before the credentials are even looked at: no work for a flood.
   scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const wait = limiter.blockedFor(request.ip)
@@ -52,7 +66,7 @@ async function useBasicAuth (scope: FastifyInstance, auth: ResolvedAuth, options
     validate: async (username: string, password: string, request: FastifyRequest) => {
       let ok = false
       try {
-        ok = await auth.check(username, password, request)
+        ok = await check(username, password, request)
       } catch (err) {
         request.log.warn({ err }, 'fastify-pprof: auth.validate threw; refusing')
       }

@@ -1,9 +1,8 @@
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import type { Slicer } from '../cooperative.js'
-import type { FrameMapper } from '../sourcemaps/index.js'
 import { buildProfile, type ProfileMeta, type ProfileShape } from './builder.js'
-import type { FrameTable, StackRecord } from './frames.js'
+import type { FrameMapper, FrameTable, StackRecord } from './frames.js'
 
 const gzipAsync = promisify(gzip)
 // Go's runtime/pprof uses gzip.BestSpeed too: profiles are read once, soon.

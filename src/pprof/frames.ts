@@ -1,3 +1,5 @@
+import type { Slicer } from '../cooperative.js'
+
 /** One JavaScript stack frame as the profilers report it (lines and columns 1-based, 0 = unknown). */
 export interface Frame {
   readonly name: string
@@ -7,6 +9,16 @@ export interface Frame {
   readonly column: number
   /** Line where the function starts, 0 when unknown. */
   readonly functionLine: number
+}
+
+/**
+ * Rewrites the frames of one profile before it is written: the source-map
+ * step (sourcemaps/), or nothing. Declared here, where profiles are written,
+ * so that sourcemaps/ depends on pprof/ and not the other way round.
+ */
+export interface FrameMapper {
+  map (frames: FrameTable, slicer: Slicer): Promise<void>
+  close (): void
 }
 
 /** The name a profile shows for a frame: V8 leaves some functions unnamed. */

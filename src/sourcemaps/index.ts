@@ -1,15 +1,11 @@
 import { LEAST_UPPER_BOUND, originalPositionFor, traceSegment, type TraceMap } from '@jridgewell/trace-mapping'
 import type { Slicer } from '../cooperative.js'
-import type { Frame, FrameTable } from '../pprof/frames.js'
+import type { Frame, FrameMapper, FrameTable } from '../pprof/frames.js'
 import type { ResolvedOptions } from '../options.js'
 import { frameFile, functionName } from '../profiler/names.js'
 import { decodeMap, type PreparedMap, SourceMapStore, type StoreLimits } from './loader.js'
 
-/** Rewrites the frames of one profile before it is written (source maps). */
-export interface FrameMapper {
-  map (frames: FrameTable, slicer: Slicer): Promise<void>
-  close (): void
-}
+export type { FrameMapper }
 
 const IDENTITY: FrameMapper = { async map () {}, close () {} }
 
