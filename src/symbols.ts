@@ -1,3 +1,4 @@
+import { Lru } from './lru.js'
 import { slotOf } from './pprof/address.js'
 
 /**
@@ -6,29 +7,22 @@ import { slotOf } from './pprof/address.js'
  * plugin instance and is bounded: the oldest entries go first.
  */
 export class SymbolTable {
-  readonly #max: number
-  readonly #names = new Map<number, string>()
+  readonly #names: Lru<number, string>
 
   constructor (max: number) {
-    this.#max = max
+    this.#names = new Lru(max)
   }
 
   remember (address: number, name: string): void {
-    if (this.#max === 0) return
-    this.#names.delete(address)
     this.#names.set(address, name)
-    if (this.#names.size > this.#max) {
-      const oldest = this.#names.keys().next()
-      if (oldest.done !== true) this.#names.delete(oldest.value)
-    }
   }
 
   /** pprof asks about return address - 1 for legacy text profiles. */
   lookup (address: number): string | undefined {
-    return this.#names.get(address) ?? this.#names.get(slotOf(address))
+    return this.#names.peek(address) ?? this.#names.peek(slotOf(address))
   }
 
   get size (): number {
-    return this.#names.size
+    return this.#names.count
   }
 }

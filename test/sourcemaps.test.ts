@@ -16,7 +16,7 @@ import { Slicer } from '../src/cooperative.js'
 import { type Frame, FrameTable } from '../src/pprof/frames.js'
 import { createFrameMapper, type FrameMapper, SourceMapFrameMapper } from '../src/sourcemaps/index.js'
 import { CHUNK_LINES, decodeLines, indexLines } from '../src/sourcemaps/lines.js'
-import { decodeDataUrl, findMapComment } from '../src/sourcemaps/loader.js'
+import { decodeDataUrl, findMapComment } from '../src/sourcemaps/find.js'
 import { decodeProfile, int64, type Decoded } from './support/decode.js'
 import { describeRun, goPprof, requireGo } from './support/go-pprof.js'
 import {

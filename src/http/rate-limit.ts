@@ -1,3 +1,5 @@
+import { Lru } from '../lru.js'
+
 /**
  * Failed logins per client address in a fixed window, bounded in the number
  * of addresses it remembers (oldest first out), so an attacker rotating
@@ -6,18 +8,18 @@
 export class FailureLimiter {
   readonly #max: number
   readonly #windowMs: number
-  readonly #maxAddresses: number
-  readonly #entries = new Map<string, { count: number, resetAt: number }>()
+  // Recency is the last failure: blockedFor() only peeks.
+  readonly #entries: Lru<string, { count: number, resetAt: number }>
 
   constructor (opts: { maxFailures: number, windowMs: number, maxAddresses: number }) {
     this.#max = opts.maxFailures
     this.#windowMs = opts.windowMs
-    this.#maxAddresses = opts.maxAddresses
+    this.#entries = new Lru(opts.maxAddresses)
   }
 
   /** Seconds until this address may try again, or 0 when it may now. */
   blockedFor (address: string, now = Date.now()): number {
-    const entry = this.#entries.get(address)
+    const entry = this.#entries.peek(address)
     if (entry === undefined) return 0
     if (entry.resetAt <= now) {
       this.#entries.delete(address)
@@ -27,21 +29,15 @@ export class FailureLimiter {
   }
 
   recordFailure (address: string, now = Date.now()): void {
-    let entry = this.#entries.get(address)
+    let entry = this.#entries.peek(address)
     if (entry === undefined || entry.resetAt <= now) {
       entry = { count: 0, resetAt: now + this.#windowMs }
     }
     entry.count++
-    // Re-insert so the map's order is "least recently failed first".
-    this.#entries.delete(address)
     this.#entries.set(address, entry)
-    if (this.#entries.size > this.#maxAddresses) {
-      const oldest = this.#entries.keys().next()
-      if (oldest.done !== true) this.#entries.delete(oldest.value)
-    }
   }
 
   get size (): number {
-    return this.#entries.size
+    return this.#entries.count
   }
 }

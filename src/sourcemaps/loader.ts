@@ -1,8 +1,9 @@
 import { AnyMap, encodedMappings, presortedDecodedMap, type TraceMap } from '@jridgewell/trace-mapping'
-import { open } from 'node:fs/promises'
 import { isAbsolute, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Slicer } from '../cooperative.js'
+import { Lru } from '../lru.js'
+import { decodeDataUrl, findMapComment, mapPathOf, readText } from './find.js'
 import { decodeLines, indexLines, type LineIndex } from './lines.js'
 
 /** Limits of one store; the defaults suit an app of a few hundred compiled files or a big bundle. */
@@ -59,122 +60,6 @@ export async function decodeMap (prepared: PreparedMap, lines: Iterable<number>,
 // Most files end with their comment: read this much of the tail first.
 const TAIL_BYTES = 64 * 1024
 const NODE_MODULES = `${sep}node_modules${sep}`
-// tsc and esbuild write `//# `; `//@ ` is the old form some tools still emit.
-const COMMENT = /\/\/[#@][ \t]*sourceMappingURL=[ \t]*(\S+)[ \t]*$/
-
-/** Map insertion order as recency: get() moves an entry to the back; set() drops from the front past either bound. */
-class Lru<V> {
-  readonly #maxEntries: number
-  readonly #maxSize: number
-  readonly #entries = new Map<string, { value: V, size: number }>()
-  #size = 0
-
-  constructor (maxEntries: number, maxSize = Infinity) {
-    this.#maxEntries = maxEntries
-    this.#maxSize = maxSize
-  }
-
-  get (key: string): V | undefined {
-    const entry = this.#entries.get(key)
-    if (entry !== undefined) {
-      this.#entries.delete(key)
-      this.#entries.set(key, entry)
-    }
-    return entry?.value
-  }
-
-  set (key: string, value: V, size = 0): void {
-    this.delete(key)
-    if (size > this.#maxSize) return
-    this.#entries.set(key, { value, size })
-    this.#size += size
-    while (this.#entries.size > this.#maxEntries || this.#size > this.#maxSize) {
-      const oldest = this.#entries.keys().next()
-      if (oldest.done === true) break
-      this.delete(oldest.value)
-    }
-  }
-
-  delete (key: string): void {
-    const entry = this.#entries.get(key)
-    if (entry === undefined) return
-    this.#entries.delete(key)
-    this.#size -= entry.size
-  }
-
-  clear (): void {
-    this.#entries.clear()
-    this.#size = 0
-  }
-
-  get count (): number {
-    return this.#entries.size
-  }
-
-  get size (): number {
-    return this.#size
-  }
-}
-
-/**
- * Reads up to maxBytes of a file, or only its last `tail` bytes; undefined when
- * the file is missing, unreadable or too big.
- */
-async function readText (path: string, maxBytes: number, tail = Infinity): Promise<{ text: string, whole: boolean } | undefined> {
-  let handle
-  try {
-    handle = await open(path, 'r')
-    const { size } = await handle.stat()
-    if (size > maxBytes) return undefined
-    const length = Math.min(size, tail)
-    const buffer = Buffer.alloc(length)
-    let read = 0
-    while (read < length) {
-      const { bytesRead } = await handle.read(buffer, read, length - read, size - length + read)
-      if (bytesRead === 0) break
-      read += bytesRead
-    }
-    return { text: buffer.toString('utf8', 0, read), whole: length === size }
-  } catch {
-    return undefined
-  } finally {
-    await handle?.close().catch(() => {})
-  }
-}
-
-/** The last `sourceMappingURL` comment of a text, or undefined. */
-export function findMapComment (text: string): string | undefined {
-  let end = text.length
-  while (end > 0) {
-    const at = text.lastIndexOf('sourceMappingURL=', end - 1)
-    if (at === -1) return undefined
-    const lineStart = text.lastIndexOf('\n', at) + 1
-    let lineEnd = text.indexOf('\n', at)
-    if (lineEnd === -1) lineEnd = text.length
-    const match = COMMENT.exec(text.slice(Math.max(lineStart, at - 16), lineEnd).replace(/\r$/, ''))
-    if (match?.[1] !== undefined) return match[1]
-    end = at
-  }
-  return undefined
-}
-
-/** The JSON inside a `data:` URL (base64 or percent-encoded), or undefined. */
-export function decodeDataUrl (url: string): string | undefined {
-  const comma = url.indexOf(',')
-  if (comma === -1) return undefined
-  const meta = url.slice('data:'.length, comma).toLowerCase()
-  const body = url.slice(comma + 1)
-  if (meta !== '' && !meta.includes('json')) return undefined
-  return meta.split(';').includes('base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body)
-}
-
-/** Where the comment's URL points, as a path: relative to the generated file, absolute, or file://. */
-function mapPathOf (url: string, generatedFile: string): string | undefined {
-  // http:, webpack: and friends are nothing we can read.
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith('file:')) return undefined
-  const target = new URL(url, pathToFileURL(generatedFile))
-  return target.protocol === 'file:' ? fileURLToPath(target) : undefined
-}
 
 // Base64 VLQ and separators only: the decoder reads anything else as garbage, silently.
 const MAPPINGS = /^[A-Za-z0-9+/,;]*$/
@@ -248,8 +133,8 @@ export async function loadSourceMap (file: string, maxBytes = DEFAULT_LIMITS.max
 export class SourceMapStore {
   readonly #limits: StoreLimits
   readonly #dirs: readonly string[] | undefined
-  readonly #maps: Lru<PreparedMap>
-  readonly #misses: Lru<true>
+  readonly #maps: Lru<string, PreparedMap>
+  readonly #misses: Lru<string, true>
   readonly #loading = new Map<string, Promise<PreparedMap | null>>()
   #generation = 0
 
