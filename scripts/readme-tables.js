@@ -1,12 +1,12 @@
 // Regenerates the README's routes and error-code tables from the source of
-// truth (src/endpoints.ts, src/errors.ts, via dist/). `npm run docs`;
+// truth (src/routes.ts, src/errors.ts, via dist/). `npm run docs`;
 // test/readme.test.ts fails when the README is stale.
 import { readFileSync, writeFileSync } from 'node:fs'
-import { ENDPOINTS } from '../dist/endpoints.js'
+import { ROUTES } from '../dist/routes.js'
 import { errors } from '../dist/errors.js'
 
-export function routesTable (endpoints) {
-  const rows = endpoints.map((e) => `| \`{prefix}${e.path}\` | ${e.description.replaceAll('|', '\\|')} |`)
+export function routesTable (routes) {
+  const rows = routes.filter((r) => r.unlisted !== true).map((r) => `| \`{prefix}${r.path}\` | ${r.description.replaceAll('|', '\\|')} |`)
   return ['| Route | What it answers |', '| --- | --- |', ...rows].join('\n')
 }
 
@@ -32,7 +32,7 @@ export function replaceBlock (text, name, content) {
 if (process.argv[1] === new URL(import.meta.url).pathname) {
   const file = new URL('../README.md', import.meta.url)
   let text = readFileSync(file, 'utf8')
-  text = replaceBlock(text, 'routes', routesTable(ENDPOINTS))
+  text = replaceBlock(text, 'routes', routesTable(ROUTES))
   text = replaceBlock(text, 'errors', errorsTable(errors))
   writeFileSync(file, text)
 }

@@ -2,7 +2,7 @@ import { Session } from 'node:inspector'
 import { describe, expect, it } from 'vitest'
 import { build } from './support/app.js'
 import { decodeProfile } from './support/decode.js'
-import { postSync } from '../src/profiler/inspector.js'
+import { postSync } from '../src/profiler/post-sync.js'
 
 describe('another tool in the process uses V8\'s profilers', () => {
   it('survives DevTools-style allocation sampling that stops V8\'s heap sampler under npm pprof', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ENDPOINTS } from '../src/endpoints.js'
+import { ROUTES } from '../src/routes.js'
 import { heavyHolder } from '../src/profiler/process-guard.js'
 import { basic, build } from './support/app.js'
 
@@ -19,7 +19,7 @@ const queryKey = fc.oneof(fc.constantFrom('seconds', 'gc', 'debug', 'since', 'x'
 const query = fc.array(fc.tuple(queryKey, queryValue), { maxLength: 4 })
   .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'))
 const path = fc.oneof(
-  fc.constantFrom(...ENDPOINTS.map((e) => e.path), '/pprof/cmdline', '/pprof/trace', '/heapsnapshot', '/nope', ''),
+  fc.constantFrom(...ROUTES.map((r) => r.path), '/ui/main.js', '/ui/..%2fpackage.json', '/nope', ''),
   fc.stringMatching(/^(\/[A-Za-z0-9._~%-]{0,12}){1,3}$/)
 )
 const method = fc.constantFrom<'GET' | 'HEAD' | 'POST' | 'OPTIONS' | 'PUT' | 'DELETE'>('GET', 'HEAD', 'POST', 'OPTIONS', 'PUT', 'DELETE')

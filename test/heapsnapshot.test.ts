@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { heavyHolder } from '../src/profiler/process-guard.js'
-import { SNAPSHOT_DIR_PREFIX } from '../src/profiler/snapshot.js'
+import { SNAPSHOT_DIR_PREFIX } from '../src/profiler/heap-snapshot.js'
 import { build } from './support/app.js'
 import { until } from './support/wait.js'
 

@@ -2,7 +2,7 @@
 // hunt in a real Chromium against a server on loopback, with screenshots in test-artifacts/page/.
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ENDPOINTS } from '../src/endpoints.js'
+import { ROUTES } from '../src/routes.js'
 import { insertedStyleHashes, loadPageAssets } from '../src/page-assets.js'
 import { basic, build } from './support/app.js'
 import { launchChromium, requireChromium, screenshot, watchPage, type PageWatch } from './support/browser.js'
@@ -59,8 +59,8 @@ describe('page files and headers', () => {
         expect(file.headers['x-content-type-options']).toBe('nosniff')
         expect((await app.inject({ url: asset })).statusCode, asset).toBe(401)
       }
-      // The routes table comes from the one table of endpoints.
-      for (const e of ENDPOINTS) expect(res.payload).toContain(`href="${prefix}${e.path}"`)
+      // The routes table comes from the route table.
+      for (const r of ROUTES.filter((r) => r.unlisted !== true)) expect(res.payload).toContain(`href="${prefix}${r.path}"`)
       expect((await app.inject(url)).statusCode).toBe(401)
     } finally {
       await app.close()

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ENDPOINTS } from '../src/endpoints.js'
+import { ROUTES } from '../src/routes.js'
 import { errors } from '../src/errors.js'
 import { resolveOptions } from '../src/options.js'
 import { errorsTable, routesTable } from '../scripts/readme-tables.js'
@@ -13,8 +13,8 @@ describe('README', () => {
     expect(readme).toContain('npm test')
   })
 
-  it('has the routes table generated from the endpoints (npm run docs)', () => {
-    expect(readme).toContain(routesTable(ENDPOINTS))
+  it('has the routes table generated from the route table (npm run docs)', () => {
+    expect(readme).toContain(routesTable(ROUTES))
   })
 
   it('lists every error code (npm run docs)', () => {

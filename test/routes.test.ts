@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fastifyPprof from '../src/index.js'
-import { ENDPOINTS } from '../src/endpoints.js'
+import { ROUTES } from '../src/routes.js'
 import { build } from './support/app.js'
 import { decodeProfile } from './support/decode.js'
 
@@ -89,7 +89,7 @@ describe('text and pages', () => {
     const res = await app.inject(url)
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toBe(HTML)
-    for (const e of ENDPOINTS) expect(res.payload).toContain(`href="/debug${e.path}"`)
+    for (const r of ROUTES.filter((r) => r.unlisted !== true)) expect(res.payload).toContain(`href="/debug${r.path}"`)
   })
 
   it('answers debug=1 heap in Go\'s legacy text format', async () => {

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { PprofContext } from '../context.js'
 import { errors } from '../errors.js'
 import { acquireHeavy, isLease } from '../profiler/process-guard.js'
+import { sendProfile } from './reply.js'
 
 /** Why a heavy operation stopped early. */
 export class Interrupted extends Error {
@@ -76,8 +77,29 @@ export async function wait (ms: number, signal: AbortSignal): Promise<void> {
   await sleep(ms, undefined, { signal })
 }
 
-/** Answers an interrupted operation: nothing to a vanished client, 503 on shutdown. */
-export function answerInterrupted (err: Interrupted, request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+/**
+ * Runs a heavy operation for a request and sends the profile it makes. An
+ * interrupted one is answered here, for every route: nothing to a client
+ * that went away, 503 when the app is closing.
+ */
+export async function sendHeavyProfile (
+  ctx: PprofContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  kind: string,
+  expectedMs: number,
+  filename: string,
+  work: (signal: AbortSignal) => Promise<Buffer>
+): Promise<FastifyReply | undefined> {
+  try {
+    return sendProfile(reply, filename, await runHeavy(ctx, reply, kind, expectedMs, work))
+  } catch (err) {
+    if (err instanceof Interrupted) return answerInterrupted(err, request, reply)
+    throw err
+  }
+}
+
+function answerInterrupted (err: Interrupted, request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
   if (err.by === 'shutdown') throw new errors.FST_PPROF_SHUTTING_DOWN()
   request.log.info({ url: request.url }, 'fastify-pprof: client went away; profile stopped')
   reply.hijack()

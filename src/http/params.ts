@@ -1,6 +1,7 @@
+import type { FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 
-type Query = Record<string, string | string[] | undefined>
+export type Query = Record<string, string | string[] | undefined>
 
 // Decimal digits only, no sign, no leading zero: what Ajv's coercion lets
 // through (" 5", "0x10", "1e3", "Infinity", "1.0") must fail.
@@ -32,4 +33,16 @@ export function parseChoice (query: Query, name: string, allowed: readonly numbe
     throw new errors.FST_PPROF_INVALID_PARAM(name, `must be one of ${allowed.join(', ')}`)
   }
   return n
+}
+
+/**
+ * Go ≤ 1.22 refuses a profile that would outlive the server's WriteTimeout
+ * (golang/go#18755); Fastify's connectionTimeout would cut the socket the
+ * same way, mid-profile.
+ */
+export function checkWithinTimeout (request: FastifyRequest, seconds: number): void {
+  const timeout = request.server.initialConfig.connectionTimeout ?? 0
+  if (timeout > 0 && seconds * 1000 >= timeout) {
+    throw new errors.FST_PPROF_EXCEEDS_TIMEOUT(seconds, timeout)
+  }
 }

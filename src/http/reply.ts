@@ -1,6 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import type { Readable } from 'node:stream'
-import { errors } from '../errors.js'
 
 /** Sends a gzipped profile the way net/http/pprof does. */
 export function sendProfile (reply: FastifyReply, filename: string, body?: Buffer | Readable): FastifyReply {
@@ -12,16 +11,4 @@ export function sendProfile (reply: FastifyReply, filename: string, body?: Buffe
 
 export function sendText (reply: FastifyReply, text: string): FastifyReply {
   return reply.header('content-type', 'text/plain; charset=utf-8').send(text)
-}
-
-/**
- * Go ≤ 1.22 refuses a profile that would outlive the server's WriteTimeout
- * (golang/go#18755); Fastify's connectionTimeout would cut the socket the
- * same way, mid-profile.
- */
-export function checkDuration (request: FastifyRequest, seconds: number): void {
-  const timeout = request.server.initialConfig.connectionTimeout ?? 0
-  if (timeout > 0 && seconds * 1000 >= timeout) {
-    throw new errors.FST_PPROF_EXCEEDS_TIMEOUT(seconds, timeout)
-  }
 }

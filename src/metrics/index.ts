@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify'
 import { Registry } from 'prom-client'
 import type { PprofContext } from '../context.js'
 import { METRICS } from './catalog.js'
@@ -31,14 +30,4 @@ export function createMetrics (ctx: PprofContext): PprofMetrics {
       return await registry.metrics()
     }
   }
-}
-
-/** GET /metrics in the Prometheus text format (0.0.4), under the scope's access rules. */
-export function registerMetrics (scope: FastifyInstance, ctx: PprofContext): PprofMetrics {
-  const metrics = createMetrics(ctx)
-  scope.get('/metrics', async (_request, reply) => {
-    const body = await metrics.scrape()
-    return reply.header('content-type', metrics.registry.contentType).send(body)
-  })
-  return metrics
 }

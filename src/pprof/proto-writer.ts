@@ -6,12 +6,8 @@ const WIRE_LENGTH = 2
  * An append-only protocol buffers writer over one growing Buffer: varints,
  * strings and nested messages, with no object per field or per message.
  *
- * Why not pprof-format's encoder (which the page and the tests still use to
- * decode): it wants one class instance per location, line, function and
- * sample, encodes every string table entry into its own Uint8Array on
- * insertion, and allocates a [hi, lo] pair per varint. On a 2 GiB heap every
- * young-generation collection costs 20–40 ms, and those allocations made the
- * collections most of a heap profile's cost (see bench/README.md).
+ * Not pprof-format's encoder: its object per location, sample and string
+ * made young-generation GC most of a big heap profile's cost (bench/README.md).
  *
  * Numbers are JS numbers: exact up to 2^53, which covers ids, addresses,
  * lines and sample values; larger ones (time_nanos) are written from their

@@ -2,7 +2,7 @@ import { Session } from 'node:inspector'
 import type { Slicer } from '../cooperative.js'
 import { type FrameTable, StackSet } from '../pprof/frames.js'
 import { foldAllocationTree } from './heap.js'
-import { postSync } from './inspector.js'
+import { postSync } from './post-sync.js'
 import type { AllocationNode } from './engines/index.js'
 import { pauseHeapSampler, readWindowTree } from './process-guard.js'
 

@@ -2,7 +2,7 @@ import { Session } from 'node:inspector'
 import type { Profiler } from 'node:inspector'
 import type { Slicer } from '../cooperative.js'
 import { type Frame, type FrameTable, StackSet } from '../pprof/frames.js'
-import { postSync } from './inspector.js'
+import { postSync } from './post-sync.js'
 import { frameFileCache, functionName } from './names.js'
 
 /** A CPU profile as stacks of [samples, cpu nanoseconds]. */

@@ -15,11 +15,8 @@ export interface LoopDelayFigures {
 /**
  * Event-loop delay per interval with no blind spot between intervals.
  *
- * Why not monitorEventLoopDelay() + reset() per interval: reset() also
- * forgets when its timer last ran, so a block that spans a reset, or starts
- * before its timer next runs, is never recorded; and if the interval's own
- * timer runs before the histogram's after a block, the block is read too late.
- * A 300 ms block went missing about one interval in ten (test/metrics.test.ts).
+ * Not monitorEventLoopDelay() with a reset() per interval: reset() forgets
+ * when its timer last ran, so a block that spans a reset is never recorded.
  *
  * Here a timer of `periodMs` records the time between its own callbacks, and
  * take() first records the gap that ends now (a block that just ended), so

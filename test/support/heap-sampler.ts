@@ -1,6 +1,6 @@
 import { Session } from 'node:inspector'
 import { createRequire } from 'node:module'
-import { postSync } from '../../src/profiler/inspector.js'
+import { postSync } from '../../src/profiler/post-sync.js'
 import type { HeapEngineName } from '../../src/profiler/engines/index.js'
 
 const require = createRequire(import.meta.url)

@@ -1,5 +1,5 @@
 import { Session } from 'node:inspector'
-import { postSync } from '../inspector.js'
+import { postSync } from '../post-sync.js'
 import { fromSamplingProfile, type SamplingHeapProfile } from './sampling-profile.js'
 import type { HeapEngine } from './types.js'
 

@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { PprofContext } from '../context.js'
+import type { FastifyRequest } from 'fastify'
 import { sendText } from '../http/reply.js'
+import type { MakeHandler } from './handler.js'
 
 // Go parses with strconv.ParseUint(word, 0, 64): 0x hex, 0o/0 octal, 0b binary, decimal.
 function parseAddress (word: string): number | undefined {
@@ -20,20 +20,17 @@ function addressesOf (request: FastifyRequest): string {
 }
 
 /**
- * Go's /debug/pprof/symbol: "num_symbols: 1", then one "0xADDR name" line per
- * address we can name; unknown addresses are left out, as Go does.
+ * Go's /debug/pprof/symbol (GET and POST): "num_symbols: 1", then one
+ * "0xADDR name" line per address we can name; unknown addresses are left
+ * out, as Go does.
  */
-export function registerSymbol (scope: FastifyInstance, ctx: PprofContext, path: string): void {
-  const handler = async (request: FastifyRequest, reply: import('fastify').FastifyReply): Promise<unknown> => {
-    const lines = ['num_symbols: 1']
-    for (const word of addressesOf(request).split('+')) {
-      const address = parseAddress(word)
-      if (address === undefined) continue
-      const name = ctx.symbols.lookup(address)
-      if (name !== undefined) lines.push(`0x${address.toString(16)} ${name}`)
-    }
-    return sendText(reply, lines.join('\n') + '\n')
+export const symbol: MakeHandler = (ctx) => async (request, reply) => {
+  const lines = ['num_symbols: 1']
+  for (const word of addressesOf(request).split('+')) {
+    const address = parseAddress(word)
+    if (address === undefined) continue
+    const name = ctx.symbols.lookup(address)
+    if (name !== undefined) lines.push(`0x${address.toString(16)} ${name}`)
   }
-  scope.get(path, handler)
-  scope.post(path, handler)
+  return sendText(reply, lines.join('\n') + '\n')
 }

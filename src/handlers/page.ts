@@ -1,20 +1,16 @@
-import type { FastifyInstance } from 'fastify'
 import type { PprofContext } from '../context.js'
-import { ENDPOINTS } from '../endpoints.js'
-import { escapeHtml } from '../html.js'
+import { errors } from '../errors.js'
+import { escapeHtml, sendHtml } from '../http/html.js'
 import { loadPageAssets } from '../page-assets.js'
 import { passedOverText } from '../profiler/engines/advice.js'
-import { sendHtml } from './index-pages.js'
+import type { MakeHandler, RouteSpec } from './handler.js'
 
-/**
- * The routes table, from the one table of endpoints: links work without
- * scripts, and the Go aliases and downloads are listed with the rest.
- */
-function routesRows (prefix: string): string {
-  return ENDPOINTS.map((e) => {
-    const href = escapeHtml(prefix + e.path)
-    const go = e.goName === undefined ? '' : ` <span class="tag">Go: ${escapeHtml(e.goName)}</span>`
-    return `<tr><td><a href="${href}">${href}</a>${go}</td><td>${escapeHtml(e.description)}</td></tr>`
+/** The routes table, from the route table: links work without scripts. */
+function routesRows (prefix: string, routes: readonly RouteSpec[]): string {
+  return routes.filter((r) => r.unlisted !== true).map((r) => {
+    const href = escapeHtml(prefix + r.path)
+    const go = r.go === undefined ? '' : ` <span class="tag">Go: ${escapeHtml(r.go.name)}</span>`
+    return `<tr><td><a href="${href}">${href}</a>${go}</td><td>${escapeHtml(r.description)}</td></tr>`
   }).join('\n')
 }
 
@@ -32,11 +28,8 @@ function jsonBlock (value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')
 }
 
-/**
- * The page at {prefix} and {prefix}/ and its files at {prefix}/ui/<name>:
- * one route per file, no wildcard, behind the scope's auth like every route.
- */
-export function registerPage (scope: FastifyInstance, ctx: PprofContext): void {
+/** The page at {prefix}/, filled once per registration: it differs only by prefix and options. */
+export const page: MakeHandler = (ctx, routes) => {
   const { prefix } = ctx.options
   const assets = loadPageAssets()
   const config = {
@@ -46,10 +39,9 @@ export function registerPage (scope: FastifyInstance, ctx: PprofContext): void {
     defaultProfileSeconds: ctx.options.defaultProfileSeconds,
     maxProfileSeconds: ctx.options.maxProfileSeconds
   }
-  // Filled once: the page differs between registrations only by prefix and options.
   const html = assets.template
     .replaceAll('{{prefix}}', () => escapeHtml(prefix))
-    .replace('{{routes}}', () => routesRows(prefix))
+    .replace('{{routes}}', () => routesRows(prefix, routes))
     .replace('{{config}}', () => jsonBlock(config))
     .replace('{{heapEngine}}', () => engineLine(ctx))
   const csp = [
@@ -62,9 +54,18 @@ export function registerPage (scope: FastifyInstance, ctx: PprofContext): void {
     "form-action 'none'",
     "frame-ancestors 'none'"
   ].join('; ')
+  return async (_request, reply) => sendHtml(reply, html, csp)
+}
 
-  scope.get('/', async (_request, reply) => sendHtml(reply, html, csp))
-  for (const [name, asset] of assets.files) {
-    scope.get(`/ui/${name}`, async (_request, reply) => reply.header('content-type', asset.contentType).send(asset.body))
+/**
+ * The page's scripts and styles at {prefix}/ui/<file>, from memory by an
+ * allowlist: the name is a key, never a path.
+ */
+export const pageAsset: MakeHandler = () => {
+  const { files } = loadPageAssets()
+  return async (request, reply) => {
+    const asset = files.get((request.params as { file: string }).file)
+    if (asset === undefined) throw new errors.FST_PPROF_UNKNOWN_PROFILE()
+    return reply.header('content-type', asset.contentType).send(asset.body)
   }
 }

@@ -32,8 +32,8 @@ export interface SnapshotFile {
 
 /**
  * Writes a snapshot into a private directory (0700, file 0600). V8 builds it
- * synchronously: the event loop stops for the whole write (measured here:
- * about 35-40 s and 900 MB for a 500 MB heap of small objects).
+ * synchronously: the event loop stops for the whole write (the README's Heap
+ * snapshots section has the cost).
  */
 export async function writeSnapshotFile (): Promise<SnapshotFile> {
   const dir = await mkdtemp(join(os.tmpdir(), SNAPSHOT_DIR_PREFIX))

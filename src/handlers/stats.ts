@@ -1,0 +1,55 @@
+import { errors } from '../errors.js'
+import { parseChoice, type Query } from '../http/params.js'
+import { sendText } from '../http/reply.js'
+import { passedOverText } from '../profiler/engines/advice.js'
+import { readStats, statsText } from '../stats/memstats.js'
+import type { MakeHandler } from './handler.js'
+
+const SINCE = /^[0-9]{1,16}$/
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** expvar's cmdline without arguments: the executable and the script only. */
+function cmdline (full: boolean): string[] {
+  return full ? [...process.argv] : process.argv.slice(0, 2)
+}
+
+/** Go expvar's exact layout: sorted keys, one per line. */
+function expvarJson (vars: Record<string, unknown>): string {
+  const keys = Object.keys(vars).sort()
+  return '{\n' + keys.map((k) => `${JSON.stringify(k)}: ${JSON.stringify(vars[k])}`).join(',\n') + '\n}\n'
+}
+
+/** `/stats`: MemStats-like JSON, or Go's `# Name = value` lines with ?debug=1. */
+export const stats: MakeHandler = (ctx) => async (request, reply) => {
+  const debug = parseChoice(request.query as Query, 'debug', [0, 1])
+  const report = readStats(ctx.sampler)
+  report.node.heapProfiler = {
+    engine: ctx.heapEngine.engine.name,
+    intervalBytes: ctx.heapIntervalBytes,
+    passedOver: passedOverText(ctx.heapEngine)
+  }
+  if (debug === 1) {
+    return sendText(reply, ['# runtime.MemStats', ...statsText(report.memstats as unknown as Record<string, unknown>), '# node', ...statsText(report.node, 'node.')].join('\n') + '\n')
+  }
+  return reply.header('content-type', JSON_TYPE).send(report)
+}
+
+/** `/stats/history`: the sampler's ring of points, as columns; ?since=<ms> for newer ones only. */
+export const statsHistory: MakeHandler = (ctx) => async (request, reply) => {
+  const raw = (request.query as Query).since
+  if (raw !== undefined && (typeof raw !== 'string' || !SINCE.test(raw))) {
+    throw new errors.FST_PPROF_INVALID_PARAM('since', 'must be a time in ms since the epoch')
+  }
+  const { history } = ctx.sampler
+  return reply.header('content-type', JSON_TYPE).send({
+    intervalMs: ctx.options.statsIntervalMs,
+    capacity: history.capacity,
+    series: history.read(raw === undefined ? undefined : Number(raw))
+  })
+}
+
+/** `/vars`: Go expvar's shape. */
+export const vars: MakeHandler = (ctx) => async (_request, reply) => {
+  const { memstats } = readStats(ctx.sampler)
+  return reply.header('content-type', JSON_TYPE).send(expvarJson({ cmdline: cmdline(ctx.options.exposeArgv), memstats }))
+}
