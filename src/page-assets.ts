@@ -40,6 +40,7 @@ const PAGE_FILES: ReadonlyArray<readonly [string, string]> = [
   ['top-table.js', JS],
   ['flame.js', JS],
   ['profiles.js', JS],
+  ['result-view.js', JS],
   ['page.css', CSS]
 ]
 
