@@ -60,11 +60,15 @@ export function watchPage (page: Page, origin: string): PageWatch {
   return watch
 }
 
-/** The whole page (fullPage), the viewport, or one element, as test-artifacts/page/<name>.png. */
-export async function screenshot (page: Page, name: string, what: 'fullPage' | 'viewport' | Locator = 'fullPage'): Promise<string> {
+/**
+ * The whole page (fullPage), the viewport, the top `height` pixels of the
+ * page, or one element, as test-artifacts/page/<name>.png.
+ */
+export async function screenshot (page: Page, name: string, what: 'fullPage' | 'viewport' | { height: number } | Locator = 'fullPage'): Promise<string> {
   await mkdir(ARTIFACTS, { recursive: true })
   const path = join(ARTIFACTS, `${name}.png`)
   if (typeof what === 'string') await page.screenshot({ path, fullPage: what === 'fullPage' })
+  else if ('height' in what) await page.screenshot({ path, fullPage: true, clip: { x: 0, y: 0, width: page.viewportSize()?.width ?? 1280, height: what.height } })
   else await what.screenshot({ path })
   return path
 }
