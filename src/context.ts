@@ -1,11 +1,14 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { LeakWatch, type Logger } from './leaks/watch.js'
 import type { ResolvedOptions } from './options.js'
 import type { LoadedEngine } from './profiler/engines/index.js'
 import { retainHeapSampler } from './profiler/process-guard.js'
 import { RuntimeSampler } from './stats/sampler.js'
 import { SymbolTable } from './symbols.js'
 import { createFrameMapper, type FrameMapper } from './sourcemaps/index.js'
+
+const SILENT: Logger = { warn () {}, error () {} }
 
 /**
  * Everything one registration of the plugin owns. Nothing here is shared
@@ -20,11 +23,13 @@ export class PprofContext {
   readonly heapIntervalBytes: number
   /** How heap profiles are read in this process: npm pprof, @datadog/pprof or the inspector. */
   readonly heapEngine: LoadedEngine
+  /** Heap captures on a timer and their verdict; undefined with `leakWatch: false`. */
+  readonly leakWatch: LeakWatch | undefined
   readonly #shutdown = new AbortController()
   readonly #releaseHeap: () => void
   #gc: (() => void) | undefined
 
-  constructor (options: ResolvedOptions) {
+  constructor (options: ResolvedOptions, log: Logger = SILENT) {
     this.options = options
     // First: the only step that can throw (a forced heap engine that will not load), before anything starts.
     const sampler = retainHeapSampler(options.heapIntervalBytes, options.heapStackDepth)
@@ -38,6 +43,9 @@ export class PprofContext {
       costlyIntervalMs: options.costlyStatsIntervalMs,
       historySize: Math.ceil(options.historySeconds * 1000 / options.statsIntervalMs)
     })
+    this.leakWatch = options.leakWatch === false
+      ? undefined
+      : new LeakWatch(options.leakWatch, this.heapIntervalBytes, this.sampler.gc, this.frameMapper, log, this.heapEngine.engine.name === 'inspector')
   }
 
   /** Aborted when the app starts closing: running profiles end at once. */
@@ -51,6 +59,7 @@ export class PprofContext {
 
   close (): void {
     this.beginShutdown()
+    this.leakWatch?.stop()
     this.sampler.stop()
     this.frameMapper.close()
     this.#releaseHeap()

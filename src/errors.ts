@@ -39,6 +39,9 @@ export const errors = {
   /** A heap snapshot would not fit in the memory left. */
   FST_PPROF_INSUFFICIENT_MEMORY: createError<[number, number]>(
     'FST_PPROF_INSUFFICIENT_MEMORY', 'not enough memory for a heap snapshot: needs about %s MB, %s MB available', 503),
+  /** `?since=` before the leak watch took its first capture. */
+  FST_PPROF_NO_CAPTURE: createError<[number]>(
+    'FST_PPROF_NO_CAPTURE', 'the leak watch has no heap capture yet; the first is due in about %s s', 503),
   /** The V8 profiler failed or is not available. */
   FST_PPROF_PROFILER_FAILED: createError<[string]>(
     'FST_PPROF_PROFILER_FAILED', 'failed to collect profile: %s', 500)

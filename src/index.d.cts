@@ -10,6 +10,7 @@ declare namespace fastifyPprof {
   export type PprofAuthCredentials = Esm.PprofAuthCredentials
   export type PprofAuthValidator = Esm.PprofAuthValidator
   export type AuthRateLimit = Esm.AuthRateLimit
+  export type LeakWatchOptions = Esm.LeakWatchOptions
   export const errors: typeof Esm.errors
   export const DEFAULTS: typeof Esm.DEFAULTS
   export const fastifyPprof: FastifyPprofPlugin

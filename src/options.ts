@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify'
-import { isAbsolute } from 'node:path'
+import { tmpdir } from 'node:os'
+import { isAbsolute, join } from 'node:path'
 import { errors } from './errors.js'
+import { absolutePath, flag, fraction, integer, object } from './option-checks.js'
 
 /** Basic-auth credentials guarding every route under the prefix. */
 export interface PprofAuthCredentials {
@@ -30,6 +32,18 @@ export interface AuthRateLimit {
   windowMs?: number
   /** How many addresses are tracked at once (oldest dropped first). */
   maxAddresses?: number
+}
+
+/** The leak watch: heap captures on a timer, a verdict over them, evidence before an out-of-memory crash. */
+export interface LeakWatchOptions {
+  /** ms between heap captures. @defaultValue 300000 (5 minutes) */
+  intervalMs?: number
+  /** Captures the ring keeps. @defaultValue enough for 2 hours: 2 h / intervalMs + 1, at least 12 */
+  keep?: number
+  /** Where profiles are written when the heap nears its limit (absolute; created 0700). @defaultValue `<os.tmpdir()>/fastify-pprof-<uid>` */
+  dir?: string
+  /** Fraction of V8's old-generation limit at which they are written. @defaultValue 0.9 */
+  nearHeapLimit?: number
 }
 
 export interface FastifyPprofOptions {
@@ -78,6 +92,8 @@ export interface FastifyPprofOptions {
    * @defaultValue false
    */
   sourceMaps?: boolean | { searchDirs: string[] }
+  /** The leak watch, on unless `false`. @defaultValue true */
+  leakWatch?: boolean | LeakWatchOptions
 }
 
 export interface ResolvedOptions {
@@ -98,6 +114,7 @@ export interface ResolvedOptions {
   readonly heapSnapshot: boolean
   /** false, or where mapping is allowed (undefined: any absolute path). */
   readonly sourceMaps: false | { readonly searchDirs: readonly string[] | undefined }
+  readonly leakWatch: false | Readonly<Required<LeakWatchOptions>>
 }
 
 export const DEFAULTS = Object.freeze({
@@ -116,7 +133,15 @@ export const DEFAULTS = Object.freeze({
   exposeWithoutAuth: false,
   heapSnapshot: false,
   sourceMaps: false as const,
-  authRateLimit: Object.freeze({ maxFailures: 10, windowMs: 60_000, maxAddresses: 10_000 })
+  authRateLimit: Object.freeze({ maxFailures: 10, windowMs: 60_000, maxAddresses: 10_000 }),
+  leakWatch: Object.freeze({
+    intervalMs: 300_000,
+    /** keep defaults to this much history, in ms, and never fewer than minKeep captures. */
+    keepMs: 2 * 3_600_000,
+    minKeep: 12,
+    dir: join(tmpdir(), `fastify-pprof-${process.getuid?.() ?? 'user'}`),
+    nearHeapLimit: 0.9
+  })
 })
 
 // setTimeout overflows past 2^31-1 ms (about 24.8 days) and then fires at once.
@@ -125,20 +150,6 @@ const MAX_SECONDS_LIMIT = 86_400
 const PREFIX_PATTERN = /^(\/[A-Za-z0-9._~-]+)+$/
 // A realm goes into a quoted header value: no quotes, backslashes or controls.
 const REALM_PATTERN = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,128}$/
-
-function integer (name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new errors.FST_PPROF_INVALID_OPTION(name, `must be an integer from ${min} to ${max}`)
-  }
-  return value
-}
-
-function flag (name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') throw new errors.FST_PPROF_INVALID_OPTION(name, 'must be a boolean')
-  return value
-}
 
 function resolveRealm (realm: unknown): string {
   if (realm !== undefined && (typeof realm !== 'string' || !REALM_PATTERN.test(realm))) {
@@ -182,13 +193,25 @@ function resolveSourceMaps (value: unknown): ResolvedOptions['sourceMaps'] {
 
 function resolveRateLimit (value: unknown): ResolvedOptions['authRateLimit'] {
   if (value === undefined) return DEFAULTS.authRateLimit
-  if (value === null || typeof value !== 'object') throw new errors.FST_PPROF_INVALID_OPTION('authRateLimit', 'must be an object')
-  const v = value as AuthRateLimit
+  const v = object('authRateLimit', value) as AuthRateLimit
   const d = DEFAULTS.authRateLimit
   return Object.freeze({
     maxFailures: integer('authRateLimit.maxFailures', v.maxFailures, d.maxFailures, 1, 1_000_000),
     windowMs: integer('authRateLimit.windowMs', v.windowMs, d.windowMs, 100, 86_400_000),
     maxAddresses: integer('authRateLimit.maxAddresses', v.maxAddresses, d.maxAddresses, 1, 10_000_000)
+  })
+}
+
+function resolveLeakWatch (value: unknown): ResolvedOptions['leakWatch'] {
+  if (value === false) return false
+  const v = value === undefined || value === true ? {} : object('leakWatch', value) as LeakWatchOptions
+  const d = DEFAULTS.leakWatch
+  const intervalMs = integer('leakWatch.intervalMs', v.intervalMs, d.intervalMs, 100, 86_400_000)
+  return Object.freeze({
+    intervalMs,
+    keep: integer('leakWatch.keep', v.keep, Math.max(d.minKeep, Math.ceil(d.keepMs / intervalMs) + 1), 2, 10_000),
+    dir: absolutePath('leakWatch.dir', v.dir, d.dir),
+    nearHeapLimit: fraction('leakWatch.nearHeapLimit', v.nearHeapLimit, d.nearHeapLimit)
   })
 }
 
@@ -221,6 +244,7 @@ export function resolveOptions (opts: FastifyPprofOptions = {}): ResolvedOptions
     costlyStatsIntervalMs: integer('costlyStatsIntervalMs', opts.costlyStatsIntervalMs, DEFAULTS.costlyStatsIntervalMs, 100, 3_600_000),
     exposeArgv: flag('exposeArgv', opts.exposeArgv, DEFAULTS.exposeArgv),
     heapSnapshot: flag('heapSnapshot', opts.heapSnapshot, DEFAULTS.heapSnapshot),
-    sourceMaps: resolveSourceMaps(opts.sourceMaps)
+    sourceMaps: resolveSourceMaps(opts.sourceMaps),
+    leakWatch: resolveLeakWatch(opts.leakWatch)
   })
 }

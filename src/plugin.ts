@@ -7,7 +7,7 @@ import { ROUTES } from './routes.js'
 
 /** The encapsulated scope mounted at the prefix: every route of the table. */
 export async function pprofScope (scope: FastifyInstance, opts: { resolved: ResolvedOptions }): Promise<void> {
-  const ctx = new PprofContext(opts.resolved)
+  const ctx = new PprofContext(opts.resolved, scope.log)
   const warning = engineWarning(ctx.heapEngine)
   if (warning !== undefined) scope.log.warn(warning)
   ctx.sampler.watchServer(scope.server)
@@ -18,7 +18,7 @@ export async function pprofScope (scope: FastifyInstance, opts: { resolved: Reso
 
   await prepareScope(scope, ctx)
   for (const route of ROUTES) {
-    if (route.optIn !== undefined && !ctx.options[route.optIn]) continue
+    if (route.optIn !== undefined && ctx.options[route.optIn] === false) continue
     scope.route({
       method: route.methods === undefined ? 'GET' : [...route.methods],
       url: route.path,

@@ -8,6 +8,7 @@ import { cpuProfile } from './handlers/cpu-profile.js'
 import { goIndex, goIndexRedirect } from './handlers/go-index.js'
 import type { RouteSpec } from './handlers/handler.js'
 import { heapSnapshot } from './handlers/heap-snapshot.js'
+import { leakEvidence, leaks } from './handlers/leaks.js'
 import { metrics } from './handlers/metrics.js'
 import { namedProfile } from './handlers/named-profile.js'
 import { page, pageAsset } from './handlers/page.js'
@@ -32,7 +33,9 @@ function goNamed (profile: NamedProfile, description: string, goDescription: str
 export const ROUTES: readonly RouteSpec[] = [
   { path: '/', serve: page, description: 'The page, for a browser: live charts of memory, GC and the event loop; heap, heap-growth and CPU profiles as -top tables and flame graphs with downloads; a baseline to compare against; every route. Its scripts and styles are served at /ui/<file>.' },
   { path: '/ui/:file', serve: pageAsset, unlisted: true, description: 'The page\'s scripts and styles, from memory by an allowlist.' },
-  { path: '/heap', serve: namedProfile(HEAP), audit: true, description: 'In-use heap profile (gzipped profile.proto). ?gc=1 collects garbage first; ?seconds=N returns what grew over N seconds; ?debug=1 is Go\'s text format.' },
+  { path: '/heap', serve: namedProfile(HEAP), audit: true, description: 'In-use heap profile (gzipped profile.proto). ?gc=1 collects garbage first; ?seconds=N returns what grew over N seconds; ?since=2h what grew since the leak watch\'s capture of 2 hours ago; ?debug=1 is Go\'s text format.' },
+  { path: '/leaks', serve: leaks, optIn: 'leakWatch', description: 'The leak watch\'s verdict (growing, steady or warming-up) and its suspects, the allocation sites whose retained bytes keep rising across its captures, as JSON; ?debug=1 gives text. Also lists the heap profiles written when the heap neared its limit, served at /leaks/evidence/<file>.' },
+  { path: '/leaks/evidence/:file', serve: leakEvidence, optIn: 'leakWatch', audit: true, unlisted: true, description: 'A heap profile the leak watch wrote when the heap neared its limit, by the name /leaks lists.' },
   { path: '/allocs', serve: namedProfile(ALLOCS), audit: true, description: 'Allocation profile over ?seconds=N: every allocation sampled, collected objects included (alloc_space default). Pauses the in-use heap sampler for the window; its view starts over after.' },
   { path: '/profile', serve: cpuProfile, audit: true, description: 'CPU profile of the main thread for ?seconds=N (default 30), one at a time per process.' },
   { path: '/stats', serve: stats, description: 'Runtime stats as JSON: Go\'s MemStats names where they map, plus V8 heap spaces, GC by kind, event-loop delay and utilization, active resources, the heap engine. ?debug=1 gives text.' },

@@ -18,20 +18,21 @@ describe('the route table', () => {
     for (const r of ROUTES.filter((r) => r.go !== undefined)) expect(r.path).toBe(`/pprof/${r.go?.name ?? ''}`)
   })
 
-  it('is what the plugin mounts: every entry with its methods, opt-in entries only when asked', async () => {
-    const plain = await build()
-    const withSnapshots = await build({ heapSnapshot: true, prefix: '/ops' })
+  it('is what the plugin mounts: every entry with its methods, opt-in entries only when their option is on', async () => {
+    const off = await build({ heapSnapshot: false, leakWatch: false })
+    const on = await build({ heapSnapshot: true, prefix: '/ops' })
     try {
+      expect(ROUTES.filter((r) => r.optIn !== undefined).map((r) => r.optIn)).toEqual(expect.arrayContaining(['heapSnapshot', 'leakWatch']))
       for (const r of ROUTES) {
         const methods: readonly HTTPMethods[] = r.methods ?? ['GET', 'HEAD']
         for (const method of methods) {
-          expect(plain.hasRoute({ method, url: `/debug${r.path}` }), `${method} ${r.path}`).toBe(r.optIn === undefined)
-          expect(withSnapshots.hasRoute({ method, url: `/ops${r.path}` }), `${method} ${r.path}`).toBe(true)
+          expect(off.hasRoute({ method, url: `/debug${r.path}` }), `${method} ${r.path}`).toBe(r.optIn === undefined)
+          expect(on.hasRoute({ method, url: `/ops${r.path}` }), `${method} ${r.path}`).toBe(true)
         }
       }
     } finally {
-      await plain.close()
-      await withSnapshots.close()
+      await off.close()
+      await on.close()
     }
   })
 

@@ -18,8 +18,8 @@ export interface RouteSpec {
   readonly go?: { readonly name: string, readonly description: string, count (): number }
   /** A profile or snapshot: one audit line per request. */
   readonly audit?: true
-  /** Mounted only when this option is on. */
-  readonly optIn?: keyof { [K in keyof ResolvedOptions as ResolvedOptions[K] extends boolean ? K : never]: true }
+  /** Mounted only when this option is not false. */
+  readonly optIn?: keyof { [K in keyof ResolvedOptions as false extends ResolvedOptions[K] ? K : never]: true }
   /** Left out of the routes tables (redirects, refusals, the page's files). */
   readonly unlisted?: true
 }

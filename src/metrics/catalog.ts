@@ -37,6 +37,7 @@ const perSpace = (r: ScrapeReadings, field: 'space_size' | 'space_used_size' | '
   r.spaces.map((s) => [{ space: s.space_name.replace(/_space$/, '') }, s[field]] as const)
 
 const seconds = (ms: number): number => ms / 1000
+const VERDICTS = ['growing', 'steady', 'warming-up'] as const
 
 /**
  * Every series of GET {prefix}/metrics but the GC histogram, in prom-client's
@@ -82,5 +83,8 @@ export const METRICS: readonly MetricSpec[] = [
   { name: 'nodejs_detached_contexts', type: 'gauge', origin: 'fastify-pprof', help: 'Number of V8 contexts detached but not yet garbage collected; a steady rise is a leak.', read: (r) => r.heap.number_of_detached_contexts },
   { name: 'nodejs_eventloop_utilization_ratio', type: 'gauge', origin: 'fastify-pprof', help: 'Fraction of the last sampling interval the event loop was busy, 0 to 1.', read: (_r, s) => s.loop.utilization },
   { name: 'fastify_pprof_heap_engine_info', type: 'gauge', origin: 'fastify-pprof', labelNames: ['engine'], help: 'The engine heap profiles are read through: pprof (fast, built at install), @datadog/pprof (prebuilt) or inspector (no addon; a full GC per profile). Always 1.', read: (r) => [[{ engine: r.heapEngine }, 1]] },
+  { name: 'fastify_pprof_leak_verdict', type: 'gauge', origin: 'fastify-pprof', labelNames: ['verdict'], help: 'The leak watch\'s verdict: 1 on the current one of growing, steady and warming-up, 0 on the others.', read: (r) => r.leaks === undefined ? undefined : VERDICTS.map((v) => [{ verdict: v }, r.leaks?.verdict === v ? 1 : 0] as const) },
+  { name: 'fastify_pprof_heap_post_gc_slope_bytes_per_hour', type: 'gauge', origin: 'fastify-pprof', help: 'Trend (Theil-Sen) of the used heap right after major GCs over the leak watch\'s captures, in bytes per hour.', read: (r) => r.leaks?.heap.postGcSlopeBytesPerHour },
+  { name: 'fastify_pprof_leak_suspect_growth_bytes', type: 'gauge', origin: 'fastify-pprof', labelNames: ['rank', 'function', 'file', 'line'], help: 'Growth over the leak watch\'s window of its top 5 suspects, the allocation sites whose retained bytes keep rising (rank 1 is the most certain).', read: (r) => r.leaks?.suspects.slice(0, 5).map((s, i) => [{ rank: String(i + 1), function: s.function, file: s.file, line: String(s.line) }, s.growthBytes] as const) ?? undefined },
   { name: 'fastify_requests_in_flight', type: 'gauge', origin: 'fastify-pprof', help: 'HTTP requests this Fastify server is handling now (inject() not counted).', read: (_r, s) => s.requestsInFlight }
 ]

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import { setImmediate as nextCheckPhase } from 'node:timers/promises'
 import { type HeapInfo, type HeapSpaceInfo, getHeapSpaceStatistics, getHeapStatistics } from 'node:v8'
+import type { LeakReport } from '../leaks/analysis.js'
 import type { RuntimeSampler } from '../stats/sampler.js'
 import { type HandleCounts, HandleCounter } from './handles.js'
 import { NO_PROC, type ProcReadings, readProc } from './procfs.js'
@@ -17,6 +18,8 @@ export interface ScrapeReadings {
   readonly handles: HandleCounts
   /** The heap engine this process reads V8's sampler through. */
   readonly heapEngine: string
+  /** The leak watch's report, or undefined with the watch off. */
+  readonly leaks: LeakReport | undefined
 }
 
 async function immediateLag (): Promise<number> {
@@ -36,10 +39,12 @@ export class MetricSources {
   readings: ScrapeReadings
   readonly #handles: HandleCounter
   readonly #heapEngine: string
+  readonly #leaks: () => LeakReport | undefined
 
-  constructor (sampler: RuntimeSampler, costlyMaxAgeMs: number, heapEngine: string) {
+  constructor (sampler: RuntimeSampler, costlyMaxAgeMs: number, heapEngine: string, leaks: () => LeakReport | undefined) {
     this.sampler = sampler
     this.#heapEngine = heapEngine
+    this.#leaks = leaks
     this.#handles = new HandleCounter(costlyMaxAgeMs)
     this.readings = this.#read(NO_PROC, 0)
   }
@@ -58,7 +63,8 @@ export class MetricSources {
       proc,
       lagSeconds,
       handles: this.#handles.read(),
-      heapEngine: this.#heapEngine
+      heapEngine: this.#heapEngine,
+      leaks: this.#leaks()
     }
   }
 }

@@ -29,6 +29,8 @@ export interface NamedProfile {
   readonly readsHeapSampler?: true
   /** Takes `?gc=1` (Go ignores gc on every profile but heap). */
   readonly takesGc?: true
+  /** Takes `?since=<Go duration>`: the growth since a leak watch capture. */
+  readonly takesSince?: true
 }
 
 const remember = (ctx: PprofContext) => (address: number, name: string) => ctx.symbols.remember(address, name)
@@ -63,7 +65,8 @@ export const HEAP: NamedProfile = {
   text: (ctx, frames, stacks) => heapTextWithMemStats(ctx, frames, stacks),
   count: countHeapRecords,
   readsHeapSampler: true,
-  takesGc: true
+  takesGc: true,
+  takesSince: true
 }
 
 export const ALLOCS: NamedProfile = {

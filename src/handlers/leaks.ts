@@ -1,0 +1,57 @@
+import { errors } from '../errors.js'
+import { formatDuration } from '../duration.js'
+import { parseChoice, type Query } from '../http/params.js'
+import { sendProfile, sendText } from '../http/reply.js'
+import { type LeakReport, THRESHOLDS } from '../leaks/analysis.js'
+import type { LeakWatch } from '../leaks/watch.js'
+import type { MakeHandler } from './handler.js'
+
+const MB = 1024 * 1024
+
+function mb (bytes: number): string {
+  return `${bytes >= 0 ? '' : '-'}${(Math.abs(bytes) / MB).toFixed(Math.abs(bytes) >= 100 * MB ? 0 : 1)} MB`
+}
+
+/** /leaks?debug=1: the report in words, for a terminal. */
+function reportText (report: LeakReport, watch: LeakWatch, evidence: ReadonlyArray<{ name: string, url: string, beforeStart: boolean }>): string {
+  const lines = [`verdict: ${report.verdict}`]
+  const every = formatDuration(watch.settings.intervalMs)
+  lines.push(`captures: ${report.captures} of ${watch.ring.capacity}, one every ${every}; ${report.postGcCaptures} taken right after a major GC, over ${formatDuration(report.window.seconds * 1000)}`)
+  if (report.postGcCaptures > 0) {
+    lines.push(`post-GC heap: ${mb(report.heap.firstBytes)} -> ${mb(report.heap.lastBytes)}, trend ${mb(report.heap.postGcSlopeBytesPerHour)}/h (p=${report.heap.p.toPrecision(2)})`)
+  }
+  if (report.verdict === 'warming-up') lines.push(`a verdict needs ${THRESHOLDS.minCaptures} captures taken right after a major GC`)
+  lines.push('', report.suspects.length === 0 ? 'no suspects' : 'suspects, most certain first:')
+  for (const s of report.suspects) {
+    lines.push(`  ${mb(s.growthBytes).padStart(9)}  ${(mb(s.bytesPerHour) + '/h').padStart(11)}  ${s.function}  ${s.file}:${s.line}  (p=${s.p.toPrecision(2)}, second half p=${s.recentP.toPrecision(2)})`)
+  }
+  if (evidence.length > 0) {
+    lines.push('', 'heap profiles written near the heap limit:')
+    for (const e of evidence) lines.push(`  ${e.url}${e.beforeStart ? '  (before the last crash)' : ''}`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+/** `/leaks`: the leak watch's verdict and suspects as JSON (field names fixed), or words with ?debug=1. */
+export const leaks: MakeHandler = (ctx) => async (request, reply) => {
+  const debug = parseChoice(request.query as Query, 'debug', [0, 1])
+  const watch = ctx.leakWatch as LeakWatch
+  const report = watch.report()
+  const evidence = (watch.evidence?.list() ?? []).map((f) => ({ ...f, url: `${ctx.options.prefix}/leaks/evidence/${f.name}` }))
+  if (debug === 1) return sendText(reply, reportText(report, watch, evidence))
+  return reply.header('content-type', 'application/json; charset=utf-8').send({
+    ...report,
+    intervalMs: watch.settings.intervalMs,
+    keep: watch.ring.capacity,
+    nextCaptureAt: watch.nextCaptureAt,
+    evidence
+  })
+}
+
+/** `/leaks/evidence/<file>`: a profile the leak watch wrote near the heap limit, by its listed name. */
+export const leakEvidence: MakeHandler = (ctx) => async (request, reply) => {
+  const name = (request.params as { file: string }).file
+  const body = ctx.leakWatch?.evidence?.read(name)
+  if (body === undefined) throw new errors.FST_PPROF_UNKNOWN_PROFILE()
+  return sendProfile(reply, name, body)
+}

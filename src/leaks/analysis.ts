@@ -1,0 +1,161 @@
+import type { Frame } from '../pprof/frames.js'
+import type { CaptureRing } from './ring.js'
+import { mannKendall, theilSen } from './trend.js'
+
+/** The verdict's words are fixed: tools outside the project read them. */
+export type Verdict = 'growing' | 'steady' | 'warming-up'
+
+export interface Suspect {
+  /** The function that allocated what is kept, and where it starts. */
+  readonly function: string
+  readonly file: string
+  readonly line: number
+  /** Growth over the ring's window, by the trend line (Theil–Sen), in bytes. */
+  readonly growthBytes: number
+  readonly bytesPerHour: number
+  /** Bytes it holds in the oldest and the newest capture. */
+  readonly firstBytes: number
+  readonly lastBytes: number
+  /** Mann–Kendall: one-sided p of "it keeps growing", over the whole window and over its second half. */
+  readonly p: number
+  readonly recentP: number
+}
+
+export interface HeapTrend {
+  /** Used heap right after a major GC, per capture: its trend line's slope. */
+  readonly postGcSlopeBytesPerHour: number
+  readonly p: number
+  readonly firstBytes: number
+  readonly lastBytes: number
+}
+
+/** Retained bytes per capture of a few sites: the suspects first, then the largest sites. */
+export interface GrowthChart {
+  /** Capture times, ms since the epoch. */
+  readonly at: readonly number[]
+  readonly sites: ReadonlyArray<{ readonly function: string, readonly file: string, readonly line: number, readonly bytes: readonly number[] }>
+}
+
+export interface LeakReport {
+  readonly verdict: Verdict
+  readonly suspects: readonly Suspect[]
+  readonly heap: HeapTrend
+  /** Captures in the ring. */
+  readonly captures: number
+  /** Of those, the ones taken right after a major GC: the verdict, the trends and the chart rest on these. */
+  readonly postGcCaptures: number
+  /** Each capture: when, the used heap then, and whether a natural major GC had just run. */
+  readonly timeline: ReadonlyArray<{ readonly at: number, readonly heapUsed: number, readonly afterGc: boolean }>
+  /** From the oldest post-GC capture to the newest, ms since the epoch. */
+  readonly window: { readonly from: number, readonly to: number, readonly seconds: number }
+  readonly chart: GrowthChart
+}
+
+const CHART_SITES = 5
+
+/** Tuning, in one place (test/leaks.test.ts holds them to their leaks and leak-free twins). */
+export const THRESHOLDS = Object.freeze({
+  /** Fewer post-GC captures than this: 'warming-up' (Mann–Kendall cannot reach p < 0.001 below 8 points). */
+  minCaptures: 8,
+  /** Family-wise: the most significant test must pass p < this / number of sites tested. */
+  alpha: 0.01,
+  /** The second half of the window must still rise at this level: a cache that warmed up and stopped is not a leak. */
+  recentAlpha: 0.1,
+  /** Growth below this many sampling intervals is the sampler's noise (one sample stands for an interval's bytes). */
+  minGrowthSamples: 8,
+  minGrowthBytes: 1024 * 1024
+})
+
+const HOUR_MS = 3_600_000
+
+interface Site { readonly frame: Frame, readonly bytes: Float64Array }
+
+/** A site: the frame that allocated (the leaf of the stack). */
+function siteKey (frame: Frame): string {
+  return `${frame.name}\0${frame.file}\0${frame.functionLine || frame.line}`
+}
+
+function siteOf (frame: Frame): { function: string, file: string, line: number } {
+  return { function: frame.name === '' ? '(anonymous)' : frame.name, file: frame.file, line: frame.functionLine || frame.line }
+}
+
+interface Trend { slopePerMs: number, p: number, recentP: number, recentSlope: number }
+
+function trendOf (ts: readonly number[], ys: readonly number[]): Trend {
+  const half = Math.floor(ys.length / 2)
+  return {
+    slopePerMs: theilSen(ts, ys),
+    p: mannKendall(ys).pIncreasing,
+    recentP: mannKendall(ys.slice(half)).pIncreasing,
+    recentSlope: theilSen(ts.slice(half), ys.slice(half))
+  }
+}
+
+/**
+ * The ring's verdict. A site is a suspect when its retained bytes rise
+ * monotonically over the whole window (Mann–Kendall, corrected for the number
+ * of sites tested), still rise over the second half, and grew by more than the
+ * sampler's noise. Churn that comes and goes has no monotone trend; a cache
+ * that warmed up and plateaued fails the second half; steady load fails both.
+ */
+export function analyze (ring: CaptureRing, intervalBytes: number): LeakReport {
+  const timeline = ring.captures.map((c) => ({ at: c.at, heapUsed: c.heapUsed, afterGc: c.afterGc }))
+  // Only captures taken right after a major GC show what is live: before one, the sampler still counts garbage
+  // the old generation has not collected yet, and a cache that churns would look like growth.
+  const captures = ring.captures.filter((c) => c.afterGc)
+  const ts = captures.map((c) => c.at)
+  const from = ts[0] ?? 0
+  const to = ts[ts.length - 1] ?? 0
+  const window = { from, to, seconds: Math.round((to - from) / 1000) }
+  const heapSeries = captures.map((c) => c.heapUsed)
+  const heapTrend = trendOf(ts, heapSeries)
+  const heap: HeapTrend = {
+    postGcSlopeBytesPerHour: Math.round(heapTrend.slopePerMs * HOUR_MS),
+    p: heapTrend.p,
+    firstBytes: heapSeries[0] ?? 0,
+    lastBytes: heapSeries[heapSeries.length - 1] ?? 0
+  }
+  // Bytes per site per capture.
+  const sites = new Map<string, Site>()
+  captures.forEach((capture, index) => {
+    for (let i = 0; i < capture.stackIds.length; i++) {
+      const leaf = ring.leafFrame(capture.stackIds[i] as number)
+      const key = siteKey(leaf)
+      let site = sites.get(key)
+      if (site === undefined) {
+        site = { frame: leaf, bytes: new Float64Array(captures.length) }
+        sites.set(key, site)
+      }
+      site.bytes[index] = (site.bytes[index] as number) + (capture.values[2 * i + 1] as number)
+    }
+  })
+
+  const chartOf = (first: readonly Site[]): GrowthChart => {
+    const rest = [...sites.values()].filter((site) => !first.includes(site))
+      .sort((x, y) => (y.bytes[y.bytes.length - 1] as number) - (x.bytes[x.bytes.length - 1] as number))
+    return { at: ts, sites: [...first, ...rest].slice(0, CHART_SITES).map((site) => ({ ...siteOf(site.frame), bytes: [...site.bytes] })) }
+  }
+  if (captures.length < THRESHOLDS.minCaptures) return { verdict: 'warming-up', suspects: [], heap, captures: timeline.length, postGcCaptures: captures.length, timeline, window, chart: chartOf([]) }
+
+  const minGrowth = Math.max(THRESHOLDS.minGrowthBytes, THRESHOLDS.minGrowthSamples * intervalBytes)
+  const spanMs = to - from
+  const candidates = [...sites.values()].map((site) => ({ site, trend: trendOf(ts, [...site.bytes]) }))
+    .filter(({ trend }) => trend.slopePerMs * spanMs >= minGrowth)
+  const alpha = THRESHOLDS.alpha / Math.max(1, candidates.length)
+  const rising = candidates
+    .filter(({ trend }) => trend.p < alpha && trend.recentP < THRESHOLDS.recentAlpha && trend.recentSlope > 0)
+    .sort((x, y) => x.trend.p - y.trend.p || y.trend.slopePerMs - x.trend.slopePerMs)
+  const suspects: Suspect[] = rising.map(({ site, trend }) => ({
+    ...siteOf(site.frame),
+    growthBytes: Math.round(trend.slopePerMs * spanMs),
+    bytesPerHour: Math.round(trend.slopePerMs * HOUR_MS),
+    firstBytes: site.bytes[0] as number,
+    lastBytes: site.bytes[site.bytes.length - 1] as number,
+    p: trend.p,
+    recentP: trend.recentP
+  }))
+
+  const heapGrows = heapTrend.p < THRESHOLDS.alpha && heapTrend.recentP < THRESHOLDS.recentAlpha &&
+    heapTrend.slopePerMs * spanMs >= minGrowth
+  return { verdict: suspects.length > 0 || heapGrows ? 'growing' : 'steady', suspects, heap, captures: timeline.length, postGcCaptures: captures.length, timeline, window, chart: chartOf(rising.map((r) => r.site)) }
+}
