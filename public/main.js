@@ -1,5 +1,6 @@
 // Entry point of the page at {prefix}/: reads the server's settings and
-// starts the two live parts. The routes table is plain HTML from the server.
+// starts the live parts. The routes table is plain HTML from the server.
+import { startGrowth } from './growth.js'
 import { startOverview } from './overview.js'
 import { startProfiles } from './profiles.js'
 
@@ -20,7 +21,7 @@ startOverview({
   onStatus
 })
 
-startProfiles({
+const profiles = startProfiles({
   maxSeconds: config.maxProfileSeconds,
   defaultSeconds: config.defaultProfileSeconds,
   ids: {
@@ -32,4 +33,11 @@ startProfiles({
     result: 'result',
     baselineInfo: 'baseline-info'
   }
+})
+
+startGrowth({
+  root: document.getElementById('growth'),
+  pollMs: Math.min(10_000, Math.max(1000, config.leakWatchIntervalMs ?? 10_000)),
+  onSince: (capture) => profiles.growthSince(capture),
+  onOldest: (capture) => profiles.setRingBaseline(capture)
 })

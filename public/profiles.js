@@ -81,7 +81,7 @@ export function startProfiles ({ ids, maxSeconds, defaultSeconds }) {
       progress.dataset.state = 'idle'
       running = null
       for (const b of buttons) b.disabled = false
-      $('compare').disabled = baseline === null
+      $('compare').disabled = baseline === null && ringBaseline === null
     }
   }
 
@@ -155,11 +155,34 @@ export function startProfiles ({ ids, maxSeconds, defaultSeconds }) {
     })
   })
 
+  // The leak watch's oldest capture: the baseline until the tab sets its own.
+  let ringBaseline = null
+
   const updateBaselineInfo = () => {
-    if (baseline === null) return
+    if (baseline === null) {
+      if (ringBaseline === null) return
+      const age = (Date.now() - ringBaseline.at) / 1000
+      baselineInfo.textContent = `Baseline: the leak watch's capture from ${formatClock(new Date(ringBaseline.at))} (${formatAge(age)} ago). Set one of your own to compare with it instead.`
+      return
+    }
     const age = (Date.now() - baseline.at.getTime()) / 1000
     baselineInfo.textContent = `Baseline from ${formatClock(baseline.at)} (${formatAge(age)} ago): ${describeTotal(baseline.model)}. Kept in this tab only.`
   }
+
+  /** What grew since a leak watch capture: the server's delta (/heap?since=), shown like heap growth. */
+  const growthSince = ({ at, seconds }) => run(`What grew since ${formatClock(new Date(at))}`, 0, async (signal) => {
+    const params = { since: `${seconds}s`, ...heapParams() }
+    const now = await fetchProfile('heap', params, signal)
+    const filename = `heap-since-${fileStamp(new Date(at))}.pb.gz`
+    show({
+      title: `What grew since ${formatClock(new Date(at))} (${formatAge(seconds)})`,
+      meta: `From the leak watch's capture to ${formatClock(now.at)} · positive values grew, negative shrank`,
+      model: now.model,
+      diff: true,
+      downloads: [{ bytes: now.bytes, filename }],
+      commands: [`go tool pprof -top ${filename}`, `go tool pprof -top ${routeUrl('heap', params)}`]
+    })
+  })
   setInterval(updateBaselineInfo, 5000)
 
   $('baseline').addEventListener('click', () => run('Setting the baseline', 0, async (signal) => {
@@ -168,7 +191,15 @@ export function startProfiles ({ ids, maxSeconds, defaultSeconds }) {
     setMessage(`Baseline set at ${formatClock(baseline.at)}. Come back later and press Compare.`, 'info')
   }))
 
-  $('compare').addEventListener('click', () => run('Comparing with the baseline', 0, async (signal) => {
+  $('compare').addEventListener('click', () => {
+    if (baseline === null && ringBaseline !== null) {
+      growthSince({ at: ringBaseline.at, seconds: Math.max(1, Math.round((Date.now() - ringBaseline.at) / 1000)) })
+    } else {
+      compareWithTabBaseline()
+    }
+  })
+
+  const compareWithTabBaseline = () => run('Comparing with the baseline', 0, async (signal) => {
     if (baseline === null) return
     const now = await fetchProfile('heap', heapParams(), signal)
     const model = diffProfiles(baseline.model, now.model)
@@ -183,11 +214,21 @@ export function startProfiles ({ ids, maxSeconds, defaultSeconds }) {
       downloads: [{ bytes: baseline.bytes, filename: base }, { bytes: now.bytes, filename: current }],
       commands: [`go tool pprof -top -diff_base ${base} ${current}`, `go tool pprof -http=: -diff_base ${base} ${current}`]
     })
-  }))
+  })
 
   let resizeTimer
   window.addEventListener('resize', () => {
     clearTimeout(resizeTimer)
     resizeTimer = setTimeout(() => view.redraw(), 200)
   })
+
+  return {
+    growthSince,
+    /** The leak watch's oldest capture ({ at }), or null: the default baseline. */
+    setRingBaseline (capture) {
+      ringBaseline = capture
+      if (running === null) $('compare').disabled = baseline === null && ringBaseline === null
+      updateBaselineInfo()
+    }
+  }
 }

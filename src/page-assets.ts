@@ -35,6 +35,7 @@ const PAGE_FILES: ReadonlyArray<readonly [string, string]> = [
   ['api.js', JS],
   ['format.js', JS],
   ['overview.js', JS],
+  ['growth.js', JS],
   ['decode.js', JS],
   ['analysis.js', JS],
   ['top-table.js', JS],

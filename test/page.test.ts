@@ -167,7 +167,7 @@ describe.skipIf(!requireChromium())('the page in Chromium', () => {
   }
 
   async function chartState (page: Page): Promise<Array<{ points: number, lastT: number, canvas: boolean }>> {
-    return await page.locator('[data-chart]').evaluateAll((boxes) => boxes.map((b) => ({
+    return await page.locator('#overview [data-chart]').evaluateAll((boxes) => boxes.map((b) => ({
       points: Number((b as unknown as PageElement).dataset.points ?? 0),
       lastT: Number((b as unknown as PageElement).dataset.lastT ?? 0),
       canvas: (b.querySelector('canvas')?.width ?? 0) > 0
@@ -179,11 +179,11 @@ describe.skipIf(!requireChromium())('the page in Chromium', () => {
     const { context, page, watch } = await open('/debug')
     try {
       // Live overview: four charts with data, advancing.
-      await page.waitForFunction(() => [...document.querySelectorAll('[data-chart]')].every((b) => Number(b.dataset.points) >= 3))
+      await page.waitForFunction(() => [...document.querySelectorAll('#overview [data-chart]')].every((b) => Number(b.dataset.points) >= 3))
       const first = await chartState(page)
       expect(first).toHaveLength(4)
       for (const c of first) expect(c).toMatchObject({ canvas: true })
-      await page.waitForFunction((t) => [...document.querySelectorAll('[data-chart]')].every((b) => Number(b.dataset.lastT) > t), first[0]?.lastT ?? 0)
+      await page.waitForFunction((t) => [...document.querySelectorAll('#overview [data-chart]')].every((b) => Number(b.dataset.lastT) > t), first[0]?.lastT ?? 0)
       await expect.poll(async () => await page.locator('#numbers dt').count()).toBeGreaterThan(10)
       await waitText(page, '#numbers', 'HeapAlloc')
       await screenshot(page, '1-overview', 'viewport')

@@ -37,7 +37,8 @@ export const page: MakeHandler = (ctx, routes) => {
     statsIntervalMs: ctx.options.statsIntervalMs,
     historySeconds: ctx.options.historySeconds,
     defaultProfileSeconds: ctx.options.defaultProfileSeconds,
-    maxProfileSeconds: ctx.options.maxProfileSeconds
+    maxProfileSeconds: ctx.options.maxProfileSeconds,
+    leakWatchIntervalMs: ctx.options.leakWatch === false ? undefined : ctx.options.leakWatch.intervalMs
   }
   const html = assets.template
     .replaceAll('{{prefix}}', () => escapeHtml(prefix))

@@ -1,0 +1,112 @@
+// The "Growth over time" panel: the leak watch's verdict in words, the
+// retained bytes of its top sites across the ring's captures, one click from
+// any capture to what grew since then, and the profiles written near the heap
+// limit (before the last crash, if there was one). Polls /leaks.
+import { describeError, getJson, routeUrl } from './api.js'
+import { formatAge, formatBytes, formatClock } from './format.js'
+
+const COLORS = ['#dc2626', '#2563eb', '#16a34a', '#9333ea', '#ea580c']
+
+function el (tag, className, text) {
+  const e = document.createElement(tag)
+  if (className) e.className = className
+  if (text !== undefined) e.textContent = text
+  return e
+}
+
+/** The verdict as a sentence a person acts on. */
+export function verdictText (report) {
+  const window = formatAge(report.window.seconds)
+  if (report.verdict === 'warming-up') return `Warming up: ${report.postGcCaptures} of the 8 captures taken right after a major GC that a verdict needs (${report.captures} in all, one every ${formatAge(report.intervalMs / 1000)}).`
+  if (report.verdict === 'steady') return `Steady: no allocation site kept growing over the last ${window} (${report.postGcCaptures} captures after a major GC).`
+  const top = report.suspects[0]
+  if (top === undefined) return `Growing: the heap after GC rose ${formatBytes(report.heap.postGcSlopeBytesPerHour)} per hour over ${window}, spread over many sites.`
+  const where = `${top.file.slice(top.file.lastIndexOf('/') + 1)}:${top.line}`
+  return `Growing: ${top.function} (${where}) grew ${formatBytes(top.growthBytes)} over ${window}, ${formatBytes(top.bytesPerHour)} per hour.`
+}
+
+export function startGrowth ({ root, onSince, onOldest, pollMs }) {
+  const verdict = root.querySelector('#leak-verdict')
+  const chartBox = root.querySelector('[data-chart="growth"]')
+  const captures = root.querySelector('#leak-captures')
+  const evidence = root.querySelector('#leak-evidence')
+  let chart = null
+  let chartSites = ''
+  let shownAt = -1
+
+  const drawChart = (report) => {
+    const { at, sites } = report.chart
+    const data = [at.map((t) => t / 1000), ...sites.map((s) => s.bytes)]
+    const width = Math.max(280, chartBox.clientWidth)
+    const names = sites.map((s) => `${s.function} ${s.file}:${s.line}`).join('\n')
+    // Short windows read in seconds.
+    const span = (at[at.length - 1] ?? 0) - (at[0] ?? 0)
+    const clock = (v) => new Date(v * 1000).toTimeString().slice(0, span < 3_600_000 ? 8 : 5)
+    if (chart === null || names !== chartSites) {
+      chartSites = names
+      chart?.destroy()
+      const UPlot = globalThis.uPlot
+      chart = new UPlot({
+        width,
+        height: 200,
+        legend: { live: true },
+        scales: { x: { time: true } },
+        axes: [{ stroke: '#555', values: (u, s) => s.map(clock) }, { stroke: '#555', size: 70, values: (u, s) => s.map(formatBytes) }],
+        series: [{ label: 'at' }, ...sites.map((s, i) => ({ label: s.function, stroke: COLORS[i], width: 1.5, value: (u, v) => (v == null ? '–' : formatBytes(v)) }))]
+      }, data, chartBox)
+    } else {
+      chart.setData(data)
+    }
+    chartBox.dataset.points = String(at.length)
+  }
+
+  const listCaptures = (report) => {
+    const rows = report.timeline.map(({ at, heapUsed, afterGc }) => {
+      const tr = el('tr')
+      const age = Math.max(1, Math.round((Date.now() - at) / 1000))
+      const button = el('button', 'secondary small', 'What grew since then')
+      button.type = 'button'
+      button.addEventListener('click', () => onSince({ at, seconds: age }))
+      const cell = el('td')
+      cell.append(button)
+      tr.append(el('td', '', formatClock(new Date(at))), el('td', '', `${formatAge(age)} ago`), el('td', '', `${formatBytes(heapUsed)}${afterGc ? ' after GC' : ''}`), cell)
+      return tr
+    }).reverse()
+    captures.replaceChildren(...rows)
+  }
+
+  const listEvidence = (report) => {
+    const items = report.evidence.map((file) => {
+      const li = el('li')
+      const a = el('a', '', file.name)
+      a.href = routeUrl(`leaks/evidence/${file.name}`)
+      li.append(a, el('span', 'hint', ` ${formatBytes(file.bytes)}, ${file.beforeStart ? 'captured before the last crash' : 'written by this process'}`))
+      return li
+    })
+    evidence.replaceChildren(...items)
+    evidence.hidden = items.length === 0
+  }
+
+  const poll = async () => {
+    try {
+      const report = await getJson('leaks')
+      verdict.textContent = verdictText(report)
+      verdict.dataset.verdict = report.verdict
+      const last = report.timeline[report.timeline.length - 1]?.at ?? 0
+      if (last !== shownAt) {
+        shownAt = last
+        drawChart(report)
+        listCaptures(report)
+      }
+      listEvidence(report)
+      const oldest = report.timeline[0]
+      onOldest?.(oldest === undefined ? null : { at: oldest.at })
+    } catch (err) {
+      verdict.textContent = err?.status === 404 ? 'The leak watch is off (leakWatch: false).' : describeError(err)
+      verdict.dataset.verdict = 'unknown'
+    }
+  }
+  poll()
+  const timer = setInterval(() => { if (!document.hidden) poll() }, pollMs)
+  return { poll, stop: () => clearInterval(timer) }
+}

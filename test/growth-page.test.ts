@@ -1,0 +1,60 @@
+// The page's "Growth over time" panel in Chromium, on an app that leaks: the
+// verdict in words, the chart of the top sites, one click from a capture to
+// what grew since then, and the ring's oldest capture as Compare's baseline.
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, requireChromium, screenshot, watchPage } from './support/browser.js'
+import { type LeakApp, startLeakApp } from './support/leak-app.js'
+
+let browser: Browser
+let app: LeakApp
+
+async function topName (page: Page): Promise<string | null> {
+  await page.locator('#result table.top tbody tr').first().waitFor({ timeout: 20_000 })
+  return await page.locator('#result table.top tbody tr td.fn .name').first().textContent()
+}
+
+describe.skipIf(!requireChromium())('the Growth over time panel', () => {
+  beforeAll(async () => {
+    browser = await launchChromium()
+    app = await startLeakApp('map-by-request')
+  }, 60_000)
+  afterAll(async () => {
+    await app?.stop()
+    await browser?.close()
+  })
+
+  it('says the heap is growing and names the leak, charts it, and shows what grew since a capture', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const watch = watchPage(page, app.url)
+    try {
+      await page.goto(`${app.url}/debug`)
+      const verdict = page.locator('#leak-verdict[data-verdict="growing"]')
+      await verdict.waitFor({ timeout: 60_000 })
+      expect(await verdict.textContent()).toMatch(/^Growing: rememberRequestForLeakTest \(app\.mjs:\d+\) grew [\d.]+ ?[kMG]?B over /)
+      await page.locator('[data-chart="growth"]').filter({ has: page.locator('canvas') }).waitFor()
+      await expect.poll(async () => Number(await page.locator('[data-chart="growth"]').getAttribute('data-points')), { timeout: 20_000 }).toBeGreaterThanOrEqual(8)
+      expect(await page.locator('[data-chart="growth"] canvas').count()).toBe(1)
+      expect(await page.locator('[data-chart="growth"] .u-legend').textContent()).toContain('rememberRequestForLeakTest')
+      await screenshot(page, 'growth-panel', page.locator('#growth'))
+
+      // The oldest capture (the table lists the newest first).
+      const rows = page.locator('#leak-captures tr')
+      expect(await rows.count()).toBeGreaterThanOrEqual(8)
+      await rows.last().locator('button').click()
+      await page.locator('#result .result[data-kind="diff"] h3').filter({ hasText: 'What grew since' }).waitFor({ timeout: 20_000 })
+      expect(await topName(page)).toBe('rememberRequestForLeakTest')
+
+      // Without a baseline of its own, Compare uses the ring's oldest capture.
+      expect(await page.locator('#baseline-info').textContent()).toMatch(/^Baseline: the leak watch's capture from /)
+      expect(await page.locator('#compare').isDisabled()).toBe(false)
+      await page.click('#compare')
+      await page.locator('#result .result[data-kind="diff"] h3').filter({ hasText: 'What grew since' }).waitFor({ timeout: 20_000 })
+      expect(await topName(page)).toBe('rememberRequestForLeakTest')
+      expect(watch.errors).toEqual([])
+      expect(watch.offOrigin).toEqual([])
+    } finally {
+      await page.close()
+    }
+  }, 120_000)
+})
