@@ -49,6 +49,7 @@ const ENGINES = {
   pprof: 'pprof',
   plugin: 'pprof',
   'plugin-phases': 'pprof',
+  watch: 'pprof',
   'datadog-floor': '@datadog/pprof',
   datadog: '@datadog/pprof',
   'plugin-datadog': '@datadog/pprof',
@@ -93,12 +94,13 @@ async function main () {
     if (engine === '@datadog/pprof') lib = (await import('@datadog/pprof')).default
     nativeRead = () => lib.heap.v8Profile()
   }
-  if (arm.startsWith('plugin')) {
+  if (arm.startsWith('plugin') || arm === 'watch') {
     process.env.FASTIFY_PPROF_HEAP_ENGINE = engine
     const { default: Fastify } = await import('fastify')
     const { default: fastifyPprof } = await import('fastify-pprof')
     app = Fastify({ logger: false })
-    await app.register(fastifyPprof, { heapIntervalBytes: INTERVAL_BYTES })
+    // The watch arm takes its captures itself, not on the plugin's timer.
+    await app.register(fastifyPprof, { heapIntervalBytes: INTERVAL_BYTES, ...(arm === 'watch' ? { leakWatch: false } : {}) })
     await app.ready() // the plugin starts the heap sampler at registration
   } else if (engine !== 'inspector') {
     lib.heap.start(INTERVAL_BYTES, STACK_DEPTH)
@@ -138,6 +140,14 @@ async function main () {
       const gz = await pending
       return { profileMs: t1 - t0, encodeSyncMs: t2 - t1, gz }
     },
+    watch: async () => {
+      // One leak watch capture: the in-use heap read and folded into the ring (what the timer does), through
+      // dist internals. The ring keeps up to 25 captures, the default 2 hours at 5 minutes.
+      const frames = ring.frames
+      const stacks = await internals.collectHeapStacks(frames, new internals.Slicer())
+      ring.add({ at: Date.now(), heapUsed: getHeapStatistics().used_heap_size, afterGc: true, frames, stacks })
+      return { stacks: stacks.size }
+    },
     'plugin-phases': async () => {
       // Diagnostic: the plugin's /heap pipeline, phase by phase, through dist internals
       // (imported by file path; the package exports only its entry point).
@@ -170,7 +180,8 @@ async function main () {
     },
   }
 
-  if (arm === 'plugin-phases') {
+  let ring
+  if (arm === 'plugin-phases' || arm === 'watch') {
     const dist = new URL('../dist/', import.meta.url)
     const load = async (file) => import(new URL(file, dist).href)
     internals = {
@@ -180,7 +191,9 @@ async function main () {
       ...await load('pprof/encode.js'),
       ...await load('pprof/shapes.js'),
       ...await load('cooperative.js'),
+      ...await load('leaks/ring.js'),
     }
+    ring = new internals.CaptureRing(25)
   }
   // The first run pays for compiling the conversion code (every arm has
   // some): kept apart, so the medians describe a process that has profiled before.
@@ -201,12 +214,23 @@ async function main () {
     }
   }
 
+  let ringMemory
+  if (arm === 'watch') {
+    // The ring's memory: filled to its 25 captures of this heap, measured as the post-GC heap it adds (the
+    // same stacks recur, as a leak's do), beside the ring's own count of what it holds.
+    ring = new internals.CaptureRing(25)
+    globalThis.gc()
+    const before = getHeapStatistics().used_heap_size
+    for (let i = 0; i < 25; i++) await ops.watch()
+    globalThis.gc()
+    ringMemory = { measuredBytes: getHeapStatistics().used_heap_size - before, ...ring.footprint }
+  }
   const tree = nativeRead()
   const nodes = countNodes(engine === 'inspector' ? tree.head : tree)
   const summary = lastGz ? await decodeSummary(lastGz) : {}
   if (app) await app.close()
   stopStallMeters()
-  return { arm, engine, mib, heapUsedMiB, fillMs, calls, nodes, ...summary, first, runs, inProcessFloor }
+  return { arm, engine, mib, ringMemory, heapUsedMiB, fillMs, calls, nodes, ...summary, first, runs, inProcessFloor }
 }
 
 main().then((result) => {

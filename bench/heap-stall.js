@@ -14,6 +14,7 @@
 //   datadog @datadog/pprof heap.profile() + encode()
 //   plugin  app.inject('/debug/heap') with fastify-pprof registered in the same process
 //   plugin-datadog, plugin-inspector  the same with FASTIFY_PPROF_HEAP_ENGINE forcing that engine
+//   watch   one leak watch capture (read + fold into the ring), and the ring's memory at 25 captures
 //   plugin-phases (diagnostic) the plugin's /heap pipeline run phase by phase through
 //           dist internals (v8Profile, fold into stacks, write profile.proto, gzip),
 //           each phase with its own stall meters: where the plugin's time goes
@@ -30,7 +31,7 @@ import { median, cell, fmt, markdownTable } from './lib/stats.js'
 const here = dirname(fileURLToPath(import.meta.url))
 const SITES = 10000
 const DEPTH = 8
-const ARMS = ['floor', 'datadog-floor', 'inspector-floor', 'pprof', 'datadog', 'plugin', 'plugin-datadog', 'plugin-inspector', 'plugin-phases']
+const ARMS = ['floor', 'datadog-floor', 'inspector-floor', 'pprof', 'datadog', 'plugin', 'plugin-datadog', 'plugin-inspector', 'plugin-phases', 'watch']
 
 export function parseHeapArgs (argv) {
   const get = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
@@ -125,6 +126,15 @@ export function heapRows ({ cases }) {
         add(`engine ${engine}: /debug/heap, total ms / max stall ms`, `${cell(col(p, 'totalMs'))} / ${cell(col(p, 'eldMaxMs'))}`)
         if (pprof) add(`engine ${engine}: /debug/heap total / pprof total`, fmt(median(col(p, 'totalMs')) / median(col(pprof, 'totalMs')), 2))
       }
+    }
+    const watch = c.results.watch
+    if (watch) {
+      add('leak watch capture: max stall ms, ELDmax / watchdog', `${cell(col(watch, 'eldMaxMs'))} / ${cell(col(watch, 'watchdogMaxMs'))}`)
+      add('leak watch capture: total ms', cell(col(watch, 'totalMs')))
+      if (pprof) add('**ratio** leak watch capture total / pprof total', fmt(median(col(watch, 'totalMs')) / median(col(pprof, 'totalMs')), 2), '≤ 0.5')
+      add('leak watch: share of one core at the default 5 min interval', `${fmt(100 * median(col(watch, 'totalMs')) / 300_000, 3)} %`, '< 1 %')
+      const m = watch.ringMemory
+      if (m) add('leak watch ring, 25 captures: post-GC heap it adds / its own count (stacks, frames)', `${fmt(m.measuredBytes / 2 ** 20)} MiB / ${fmt(m.bytes / 2 ** 20)} MiB (${m.stacks}, ${m.frames})`)
     }
     if (phases) {
       for (const [name, what] of [['v8Profile', 'v8Profile() alone'], ['collect', 'v8Profile() + fold into stacks'],

@@ -13,9 +13,9 @@ function checksum (n) {
   return acc
 }
 
-export async function buildDemoApp ({ leak = false, auth, logger = false } = {}) {
+export async function buildDemoApp ({ leak = false, auth, logger = false, leakWatchMs } = {}) {
   const app = Fastify({ logger })
-  await app.register(fastifyPprof, { auth })
+  await app.register(fastifyPprof, { auth, ...(leakWatchMs ? { leakWatch: { intervalMs: leakWatchMs } } : {}) })
   await app.register(fastifyWebsocket)
 
   let open = 0

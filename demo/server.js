@@ -2,7 +2,8 @@
 // --load also starts demo/load.js against it (what `npm run demo:leak` does).
 // Environment: HOST (127.0.0.1), PORT (3000), PPROF_USER and PPROF_PASSWORD
 // (when both are set the debug routes need basic auth; otherwise they answer
-// loopback clients only), LOAD_SECONDS for --load (default: until stopped).
+// loopback clients only), LOAD_SECONDS for --load (default: until stopped),
+// LEAK_WATCH_MS (the leak watch's interval; default 5 minutes).
 import { fork } from 'node:child_process'
 import { buildDemoApp } from './app.js'
 
@@ -14,7 +15,8 @@ const user = process.env.PPROF_USER
 const password = process.env.PPROF_PASSWORD
 const auth = user && password ? { username: user, password } : undefined
 
-const app = await buildDemoApp({ leak, auth, logger: { level: process.env.LOG_LEVEL ?? 'warn' } })
+const leakWatchMs = process.env.LEAK_WATCH_MS ? Number(process.env.LEAK_WATCH_MS) : undefined
+const app = await buildDemoApp({ leak, auth, leakWatchMs, logger: { level: process.env.LOG_LEVEL ?? 'warn' } })
 let load
 const shutdown = async () => {
   load?.kill()
@@ -31,6 +33,7 @@ console.log(`
 fastify-pprof demo on ${base}${leak ? '  (LEAK ON)' : ''}
   page:          ${base}/debug
   stats:         ${base}/debug/stats
+  leak watch:    ${base}/debug/leaks?debug=1
   Go index:      ${base}/debug/pprof/
   websocket:     ws://${host}:${port}/chat?user=NAME
   connections:   ${base}/connections
