@@ -10,6 +10,9 @@ export async function pprofScope (scope: FastifyInstance, opts: { resolved: Reso
   const ctx = new PprofContext(opts.resolved, scope.log)
   const warning = engineWarning(ctx.heapEngine)
   if (warning !== undefined) scope.log.warn(warning)
+  if (ctx.heapIntervalBytes !== opts.resolved.heapIntervalBytes) {
+    scope.log.warn(`fastify-pprof: heapIntervalBytes is ${opts.resolved.heapIntervalBytes}, but V8's one heap sampler already runs at ${ctx.heapIntervalBytes} for another registration in this process; profiles say ${ctx.heapIntervalBytes}`)
+  }
   ctx.sampler.watchServer(scope.server)
   // preClose runs before the server waits for in-flight requests: a running
   // profile must end now, not after its 30 seconds.

@@ -140,8 +140,9 @@ export function pauseHeapSampler (): () => void {
 }
 
 /**
- * Starts V8's sampling heap profiler for the first user; later users share it
- * at the interval it already runs with. The engine is chosen at the first
+ * Starts V8's sampling heap profiler for the first user (restarting one the
+ * app started, at our interval); later users share it at the interval it
+ * already runs with, which their lease reports. The engine is chosen at the first
  * call and kept for the life of the process (a loaded addon stays loaded).
  */
 export function retainHeapSampler (intervalBytes: number, stackDepth: number): HeapSamplerLease {
@@ -150,6 +151,10 @@ export function retainHeapSampler (intervalBytes: number, stackDepth: number): H
   if (state.heapUsers === 0) {
     // False: the app started the engine's sampler itself; use it, never stop it.
     state.heapOwned = engine.claim(intervalBytes, stackDepth)
+    // Its interval is one no API tells: restart it at ours, so that every profile's period and the text form's
+    // scaling are those of the sampler running. The other tool reads the same sampler, and V8 scales each sample
+    // by the interval running, so its numbers stay right; memory retained before now leaves the sampler's view.
+    if (!state.heapOwned) engine.restart(intervalBytes, stackDepth)
     state.heapIntervalBytes = intervalBytes
     state.heapStackDepth = stackDepth
   }

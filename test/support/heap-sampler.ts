@@ -39,3 +39,21 @@ export function startForeignSampler (engine: HeapEngineName, intervalBytes: numb
   lib.heap.start(intervalBytes, stackDepth)
   return () => lib.heap.stop()
 }
+
+/**
+ * The interval V8's sampler really runs at, measured: the inspector reports
+ * each sample's bytes after V8's scaling, which for an object much smaller
+ * than the interval is about the interval itself (size × ~interval/size).
+ * The median over a heap of small objects reads it to a few per cent.
+ */
+export function measuredIntervalBytes (): number {
+  const session = new Session()
+  session.connect()
+  try {
+    const { profile } = postSync<{ profile: { samples: Array<{ size: number }> } }>(session, 'HeapProfiler.getSamplingProfile')
+    const sizes = profile.samples.map((s) => s.size).sort((a, b) => a - b)
+    return sizes[sizes.length >> 1] ?? 0
+  } finally {
+    session.disconnect()
+  }
+}

@@ -46,6 +46,11 @@ export function loadInspectorEngine (): HeapEngine {
     },
     ensureRunning: start,
     halt,
+    restart (interval, stackDepth) {
+      // Only stopSampling stops a sampler another session started (it returns, and so builds, its profile once).
+      postSync(connected(), 'HeapProfiler.stopSampling')
+      start(interval, stackDepth)
+    },
     read (intervalBytes) {
       const { profile } = postSync<{ profile: SamplingHeapProfile }>(connected(), 'HeapProfiler.getSamplingProfile')
       return fromSamplingProfile(profile, intervalBytes)

@@ -36,6 +36,10 @@ export function loadNativeEngine (name: 'pprof' | '@datadog/pprof'): HeapEngine 
     unclaim: () => lib.heap.stop(),
     ensureRunning: (intervalBytes, stackDepth) => bindings.startSamplingHeapProfiler(intervalBytes, stackDepth),
     halt: () => bindings.stopSamplingHeapProfiler(),
+    restart (intervalBytes, stackDepth) {
+      bindings.stopSamplingHeapProfiler()
+      bindings.startSamplingHeapProfiler(intervalBytes, stackDepth)
+    },
     read: () => bindings.getAllocationProfile()
   }
 }

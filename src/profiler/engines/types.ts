@@ -35,6 +35,8 @@ export interface HeapEngine {
   ensureRunning (intervalBytes: number, stackDepth: number): void
   /** Stops V8's sampler whoever started it: an allocation window takes it over. */
   halt (): void
+  /** Stops V8's sampler whoever started it and starts it again at this interval. */
+  restart (intervalBytes: number, stackDepth: number): void
   /**
    * V8's profile now, from a sampler running at `intervalBytes` (the inspector
    * needs it to recover object counts). The sampler must be running: a native
