@@ -3,10 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { heavyHolder } from '../src/profiler/process-guard.js'
 import { build } from './support/app.js'
 import { decodeProfile, int64, top } from './support/decode.js'
+import { until, untilAsync } from './support/wait.js'
 
 let app: FastifyInstance
 beforeAll(async () => { app = await build() })
 afterAll(async () => { await app.close() })
+
+const forcedGcs = async (): Promise<number> => ((await app.inject('/debug/stats')).json() as { memstats: { NumForcedGC: number } }).memstats.NumForcedGC
 
 interface Row { a: number, b: number, c: number, d: string }
 let retained: Row[][] = []
@@ -81,10 +84,12 @@ describe('GET /debug/heap', () => {
   it('?seconds=N returns what grew and what shrank during the window, as Go\'s delta', async () => {
     retained.push(retainKnownHeap(300_000))
     await app.inject('/debug/heap?gc=1')
+    const forcedBefore = await forcedGcs()
     const pending = app.inject('/debug/heap?seconds=2&gc=1')
-    // Change the heap inside the window: grow one function, release another.
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    expect(heavyHolder()).toBe('heap delta')
+    // Change the heap inside the window, once its first half is read (right after the GC gc=1 forces):
+    // grow one function, release another.
+    await until(() => heavyHolder() === 'heap delta')
+    await untilAsync(async () => await forcedGcs() > forcedBefore)
     grown.push(growDuringDelta(400_000))
     retained = []
     const res = await pending
@@ -106,7 +111,7 @@ describe('GET /debug/heap', () => {
 
   it('a heap delta holds the profiler: a CPU profile meanwhile gets 409 with Retry-After', async () => {
     const pending = app.inject('/debug/heap?seconds=2')
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await until(() => heavyHolder() === 'heap delta')
     const busy = await app.inject('/debug/profile?seconds=1')
     expect(busy.statusCode).toBe(409)
     expect(Number(busy.headers['retry-after'])).toBeGreaterThanOrEqual(1)
@@ -116,17 +121,18 @@ describe('GET /debug/heap', () => {
 
   it('keeps answering plain heap profiles while a delta waits', async () => {
     const pending = app.inject('/debug/heap?seconds=1')
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await until(() => heavyHolder() === 'heap delta')
     expect((await app.inject('/debug/heap')).statusCode).toBe(200)
+    expect(heavyHolder()).toBe('heap delta')
     expect((await pending).statusCode).toBe(200)
   })
 
   it('the gc option collects garbage without --expose-gc', async () => {
     expect((globalThis as { gc?: unknown }).gc).toBeUndefined()
-    let garbage: Row[] | undefined = retainKnownHeap(300_000)
+    const holder = { rows: retainKnownHeap(300_000) }
     const withGarbage = process.memoryUsage().heapUsed
-    garbage = undefined
-    expect(garbage).toBeUndefined()
+    expect(holder.rows).toHaveLength(300_000)
+    holder.rows = []
     await app.inject('/debug/heap?gc=1')
     expect(process.memoryUsage().heapUsed).toBeLessThan(withGarbage - 10e6)
     // Fetched once into a private context: the app's globals stay as they were.

@@ -78,14 +78,20 @@ describe.skipIf(!haveGo)('go tool pprof reads the Go aliases', () => {
     expect(get.headers.get('content-type')).toBe('text/plain; charset=utf-8')
     expect(await get.text()).toMatch(/^num_symbols: 1\n/)
 
-    // go tool pprof's symbolizer POSTs application/octet-stream
-    const post = await fetch(`${server.url}/debug/pprof/symbol`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream' },
-      body: '0x1+0x2'
-    })
-    expect(post.status).toBe(200)
-    expect(await post.text()).toMatch(/^num_symbols: 1\n/)
+    // go tool pprof's symbolizer POSTs application/octet-stream; Go's handler reads the body whatever its type.
+    // An address a text profile handed out must come back named, from the body, under every type.
+    const text = await (await fetch(`${server.url}/debug/pprof/goroutine?debug=1`)).text()
+    const address = /@ (0x[0-9a-f]+)/.exec(text)?.[1]
+    expect(address, text).toBeTruthy()
+    for (const type of ['application/octet-stream', 'text/plain', 'application/json', 'application/x-www-form-urlencoded', 'x/unheard-of', undefined]) {
+      const post = await fetch(`${server.url}/debug/pprof/symbol`, {
+        method: 'POST',
+        headers: type === undefined ? {} : { 'content-type': type },
+        body: `0x1+${address ?? ''}`
+      })
+      expect(post.status, String(type)).toBe(200)
+      expect(await post.text(), String(type)).toMatch(/^num_symbols: 1\n0x[0-9a-f]+ \S+\n$/)
+    }
   })
 
   it('an unknown profile is a Go-style 404 that go tool pprof shows', async () => {
