@@ -4,6 +4,7 @@ import { heapSamplerPaused, heavyHolder } from '../src/profiler/process-guard.js
 import { build } from './support/app.js'
 import { decodeProfile, top } from './support/decode.js'
 import { goPprof, parseTop, requireGo } from './support/go-pprof.js'
+import { until } from './support/wait.js'
 
 let app: FastifyInstance
 beforeAll(async () => { app = await build() })
@@ -46,8 +47,8 @@ describe('GET /debug/pprof/allocs?seconds=N', () => {
   it('samples every allocation of the window: a function that allocates and drops tops alloc_space and is absent from inuse_space', async () => {
     const churn = churnFor()
     const pending = app.inject('/debug/pprof/allocs?seconds=2')
-    await new Promise((resolve) => setTimeout(resolve, 200))
     // V8's one sampler belongs to the window now: the in-use view waits.
+    await until(() => heapSamplerPaused())
     expect(heavyHolder()).toBe('allocs profiling')
     expect(heapSamplerPaused()).toBe(true)
     const busy = await app.inject('/debug/heap')
@@ -89,8 +90,8 @@ describe('GET /debug/pprof/allocs?seconds=N', () => {
     expect(decodeProfile(res.rawPayload).defaultSampleType).toBe('alloc_space')
     const other = await build({ prefix: '/other' })
     const pending = other.inject('/other/allocs?seconds=300')
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    expect(heapSamplerPaused()).toBe(true)
+    await until(() => heapSamplerPaused())
+    expect(heavyHolder()).toBe('allocs profiling')
     await other.close()
     expect((await pending).statusCode).toBe(503)
     expect(heapSamplerPaused()).toBe(false)

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { heapEngineName } from '../src/profiler/process-guard.js'
+import { heapEngineName, heavyHolder } from '../src/profiler/process-guard.js'
 import { build } from './support/app.js'
 import { decodeProfile } from './support/decode.js'
 import { samplerRunning, startForeignSampler } from './support/heap-sampler.js'
+import { until } from './support/wait.js'
 
 let kept: Array<{ i: number, label: string }> = []
 // A plain loop in a function too big to inline (pitfalls.md): the samples are charged to it.
@@ -50,7 +51,7 @@ describe('two Fastify instances in one process', () => {
     const b = await build()
     try {
       const pending = a.inject('/debug/profile?seconds=1')
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      await until(() => heavyHolder() === 'cpu profiling')
       const busy = await b.inject('/debug/profile?seconds=1')
       expect(busy.statusCode).toBe(409)
       expect((await pending).statusCode).toBe(200)

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MemStats } from '../src/stats/memstats.js'
 import { build } from './support/app.js'
 import { decodeProfile } from './support/decode.js'
-import { sleep } from './support/wait.js'
+import { sleep, untilAsync } from './support/wait.js'
 
 interface Stats { memstats: MemStats, node: Record<string, any> }
 
@@ -78,7 +78,8 @@ describe('GET /debug/stats', () => {
   it('forced GCs raise NumGC and NumForcedGC, and PauseNs ends with plausible pauses', async () => {
     const before = (await stats()).memstats
     for (let i = 0; i < 3; i++) await forceGc()
-    await sleep(50) // gc entries are delivered asynchronously
+    // GC entries are delivered asynchronously.
+    await untilAsync(async () => (await stats()).memstats.NumForcedGC >= before.NumForcedGC + 3)
     const after = (await stats()).memstats
     expect(after.NumGC).toBeGreaterThanOrEqual(before.NumGC + 3)
     expect(after.NumForcedGC).toBeGreaterThanOrEqual(before.NumForcedGC + 3)
@@ -118,15 +119,14 @@ describe('GET /debug/stats', () => {
     try {
       const base = `http://127.0.0.1:${(host.server.address() as AddressInfo).port}`
       const slow = fetch(`${base}/slow`)
-      await sleep(100)
-      const during = await (await fetch(`${base}/debug/stats`)).json() as Stats
-      // The slow request and this stats request itself.
-      expect(during.node.requestsInFlight).toBe(2)
+      const inFlight = async (): Promise<number> => ((await (await fetch(`${base}/debug/stats`)).json()) as Stats).node.requestsInFlight as number
+      // The slow request and the stats request itself.
+      await untilAsync(async () => await inFlight() === 2)
       release()
       await (await slow).text()
-      await sleep(50)
-      const after = await (await fetch(`${base}/debug/stats`)).json() as Stats
-      expect(after.node.requestsInFlight).toBe(1)
+      // The server counts a request done when its response has finished, which follows the client's read.
+      await untilAsync(async () => await inFlight() === 1)
+      expect(await inFlight()).toBe(1)
     } finally {
       release()
       await host.close()
@@ -148,7 +148,14 @@ describe('GET /debug/stats/history', () => {
   it('keeps a fixed number of points whatever the uptime, and answers only newer ones with ?since', async () => {
     const small = await build({ prefix: '/h', statsIntervalMs: 100, historySeconds: 1 })
     try {
-      await sleep(1600)
+      // Past its capacity: full, then more points recorded than it keeps (the oldest moves on).
+      const oldest = async (): Promise<{ length: number, first: number }> => {
+        const t = ((await small.inject('/h/stats/history')).json() as { series: { t: number[] } }).series.t
+        return { length: t.length, first: t[0] ?? 0 }
+      }
+      await untilAsync(async () => (await oldest()).length === 10)
+      const full = await oldest()
+      await untilAsync(async () => (await oldest()).first > full.first)
       const res = await small.inject('/h/stats/history')
       expect(res.headers['cache-control']).toBe('no-store')
       const body = res.json() as { intervalMs: number, capacity: number, series: Record<string, number[]> }
