@@ -52,7 +52,35 @@ describe('resolveOptions', () => {
     ['heapIntervalBytes', { heapIntervalBytes: 1.5 }],
     ['cpuSamplingHz', { cpuSamplingHz: 0 }],
     ['maxProfileSeconds', { maxProfileSeconds: 10 ** 9 }],
-    ['defaultProfileSeconds', { maxProfileSeconds: 10, defaultProfileSeconds: 11 }]
+    ['defaultProfileSeconds', { maxProfileSeconds: 10, defaultProfileSeconds: 11 }],
+    // Every other option, each with a value of the wrong type and one out of range.
+    ['exposeWithoutAuth', { exposeWithoutAuth: 'yes' }],
+    ['authRateLimit', { authRateLimit: 5 }],
+    ['authRateLimit.maxFailures', { authRateLimit: { maxFailures: 0 } }],
+    ['authRateLimit.windowMs', { authRateLimit: { windowMs: 10 } }],
+    ['authRateLimit.maxAddresses', { authRateLimit: { maxAddresses: '10' } }],
+    ['auth.validate', { auth: { validate: 'yes' } }],
+    ['auth', { auth: { username: 'ops', password: 'x', validate: () => true } }],
+    ['heapStackDepth', { heapStackDepth: 0 }],
+    ['heapStackDepth', { heapStackDepth: '64' }],
+    ['cpuSamplingHz', { cpuSamplingHz: 100.5 }],
+    ['defaultProfileSeconds', { defaultProfileSeconds: 0 }],
+    ['symbolTableSize', { symbolTableSize: -1 }],
+    ['symbolTableSize', { symbolTableSize: 1e9 }],
+    ['statsIntervalMs', { statsIntervalMs: 99 }],
+    ['historySeconds', { historySeconds: -1 }],
+    ['historySeconds', { historySeconds: 8 * 86_400 }],
+    ['costlyStatsIntervalMs', { costlyStatsIntervalMs: 50 }],
+    ['exposeArgv', { exposeArgv: 1 }],
+    ['heapSnapshot', { heapSnapshot: 'true' }],
+    ['sourceMaps', { sourceMaps: 'yes' }],
+    ['sourceMaps', { sourceMaps: { searchDirs: ['relative'] } }],
+    ['sourceMaps', { sourceMaps: { searchDirs: [] } }],
+    ['leakWatch', { leakWatch: 'on' }],
+    ['leakWatch.intervalMs', { leakWatch: { intervalMs: 99 } }],
+    ['leakWatch.keep', { leakWatch: { keep: 1 } }],
+    ['leakWatch.dir', { leakWatch: { dir: 'relative/dir' } }],
+    ['leakWatch.nearHeapLimit', { leakWatch: { nearHeapLimit: 1.5 } }]
   ])('rejects a bad %s', (name, opts) => {
     expect(() => resolveOptions(opts as never)).toThrow(errors.FST_PPROF_INVALID_OPTION)
     expect(() => resolveOptions(opts as never)).toThrow(`"${name}"`)
