@@ -1,7 +1,7 @@
 import { Session } from 'node:inspector'
 import { describe, expect, it } from 'vitest'
 import { build } from './support/app.js'
-import { startBurning } from './support/burn.js'
+import { whileBurning } from './support/burn.js'
 import { decodeProfile } from './support/decode.js'
 import { postSync } from '../src/profiler/post-sync.js'
 
@@ -49,13 +49,7 @@ describe('another tool in the process uses V8\'s profilers', () => {
     try {
       postSync(session, 'Profiler.enable')
       postSync(session, 'Profiler.start')
-      const burner = startBurning()
-      let res
-      try {
-        res = await app.inject('/debug/profile?seconds=1')
-      } finally {
-        burner()
-      }
+      const res = await whileBurning(async () => await app.inject('/debug/profile?seconds=1'))
       expect(res.statusCode).toBe(200)
       // Ours is a real CPU profile of what ran meanwhile, not an empty shell.
       const cpu = decodeProfile(res.rawPayload)

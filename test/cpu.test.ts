@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { heavyHolder } from '../src/profiler/process-guard.js'
 import { build } from './support/app.js'
-import { startBurning } from './support/burn.js'
+import { whileBurning } from './support/burn.js'
 import { decodeProfile, top } from './support/decode.js'
 import { until } from './support/wait.js'
 
@@ -14,13 +14,7 @@ afterAll(async () => { await app.close() })
 
 describe('GET /debug/profile', () => {
   it('profiles the main thread: a busy function tops the CPU samples, idle time is left out', async () => {
-    const stopBurning = startBurning()
-    let res
-    try {
-      res = await app.inject('/debug/profile?seconds=2')
-    } finally {
-      stopBurning()
-    }
+    const res = await whileBurning(async () => await app.inject('/debug/profile?seconds=2'))
     expect(res.statusCode).toBe(200)
     const p = decodeProfile(res.rawPayload)
     expect(p.sampleTypes).toEqual(['samples/count', 'cpu/nanoseconds'])

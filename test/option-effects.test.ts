@@ -4,7 +4,7 @@
 import { Session } from 'node:inspector'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { basic, build } from './support/app.js'
-import { startBurning } from './support/burn.js'
+import { whileBurning } from './support/burn.js'
 import { decodeProfile } from './support/decode.js'
 import { untilAsync } from './support/wait.js'
 
@@ -24,13 +24,7 @@ async function app (...args: Parameters<typeof build>): Promise<Awaited<ReturnTy
 describe('options that change profiles', () => {
   it('cpuSamplingHz sets the CPU profile\'s period and how many samples a second it holds', async () => {
     const a = await app({ cpuSamplingHz: 50, leakWatch: false })
-    const stop = startBurning()
-    let res
-    try {
-      res = await a.inject('/debug/profile?seconds=1')
-    } finally {
-      stop()
-    }
+    const res = await whileBurning(async () => await a.inject('/debug/profile?seconds=1'))
     const p = decodeProfile(res.rawPayload)
     expect(Number(p.profile.period)).toBe(20e6)
     const samples = p.total('samples')

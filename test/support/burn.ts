@@ -44,3 +44,13 @@ export function startBurning (): () => void {
     if (sink === 0.5) console.log(sink) // keep the result observable
   }
 }
+
+/** Runs `work` (a CPU profile request, say) while the process burns CPU in burnCpuForProfileTest. */
+export async function whileBurning<T> (work: () => Promise<T>): Promise<T> {
+  const stop = startBurning()
+  try {
+    return await work()
+  } finally {
+    stop()
+  }
+}

@@ -1,11 +1,11 @@
 // What a user installs: the packed tarball, installed into a fresh project
 // with the Node running the tests and npm, built for that Node's ABI.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { stopChild } from './child.js'
+import { type ListeningChild, startListening } from './child.js'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const FIXTURES = join(REPO, 'test/fixtures/consumer')
@@ -97,11 +97,7 @@ export function pprofAddonBuilt (dir: string): boolean {
   return existsSync(join(dir, 'node_modules/pprof/build/Release/pprof.node'))
 }
 
-export interface ConsumerApp {
-  readonly url: string
-  output (): string
-  stop (): Promise<void>
-}
+export type ConsumerApp = ListeningChild
 
 /** The environment of a user's app: the engine the install allows, not one CI forces on the test run. */
 export function appEnv (): NodeJS.ProcessEnv {
@@ -112,21 +108,7 @@ export function appEnv (): NodeJS.ProcessEnv {
 
 /** Starts the fixture app (server.cjs) in the consumer project and waits for its port. */
 export async function startConsumerApp (dir: string): Promise<ConsumerApp> {
-  const child: ChildProcess = spawn(process.execPath, ['server.cjs'], { cwd: dir, env: appEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString() })
-  child.stderr?.on('data', (d: Buffer) => { out += d.toString() })
-  const deadline = Date.now() + 30_000
-  let port: string | undefined
-  while ((port = /\{"port":(\d+)\}/.exec(out)?.[1]) === undefined) {
-    if (child.exitCode !== null) throw new Error(`consumer app exited: ${out}`)
-    if (Date.now() > deadline) {
-      await stopChild(child)
-      throw new Error(`consumer app did not start: ${out}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return { url: `http://127.0.0.1:${port}`, output: () => out, stop: async () => await stopChild(child) }
+  return await startListening(['server.cjs'], { cwd: dir, env: appEnv() })
 }
 
 export interface TypesReport {
