@@ -3,11 +3,15 @@ import { requireTool, underCi } from './support/require-tool.js'
 
 describe('the CI gate for external tools', () => {
   it.each(['true', 'TRUE', '1', 'yes', 'github-actions'])('CI=%s counts as CI', (value) => {
-    expect(underCi(value)).toBe(true)
+    expect(underCi({ CI: value })).toBe(true)
   })
 
-  it.each([undefined, '', 'false', 'FALSE', '0', ' 0 '])('CI=%s does not', (value) => {
-    expect(underCi(value)).toBe(false)
+  it.each(['', 'false', 'FALSE', '0', ' 0 '])('CI=%j does not', (value) => {
+    expect(underCi({ CI: value })).toBe(false)
+  })
+
+  it('no CI variable at all does not', () => {
+    expect(underCi({})).toBe(false)
   })
 
   it('fails a missing tool under CI, and skips it loudly elsewhere', () => {

@@ -6,7 +6,8 @@ const seen = new Map<string, boolean>()
  * Whether the tests run under CI: any CI value but an empty one, "false" or "0" (CI=1, CI=TRUE and
  * CI=true all count), as CI services set it.
  */
-export function underCi (value = process.env.CI): boolean {
+export function underCi (env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.CI
   return value !== undefined && !['', 'false', '0'].includes(value.trim().toLowerCase())
 }
 
