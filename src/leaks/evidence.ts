@@ -28,6 +28,8 @@ const PROCESS_START = Date.now() - process.uptime() * 1000
 export class EvidenceDir {
   readonly path: string
   readonly #maxFiles: number
+  // Only this process writes here while it runs (a second process gets its own listing at its start).
+  #listed: EvidenceFile[] | undefined
 
   constructor (path: string, maxFiles: number) {
     this.path = path
@@ -40,7 +42,13 @@ export class EvidenceDir {
     if ((statSync(this.path).mode & 0o077) !== 0) chmodSync(this.path, 0o700)
   }
 
-  list (): EvidenceFile[] {
+  /** The files, oldest first: read once, then kept up to date by write(). */
+  list (): readonly EvidenceFile[] {
+    this.#listed ??= this.#read()
+    return this.#listed
+  }
+
+  #read (): EvidenceFile[] {
     let names: string[]
     try {
       names = readdirSync(this.path)
@@ -63,12 +71,14 @@ export class EvidenceDir {
   write (kind: EvidenceKind, gz: Uint8Array, at: number): string {
     const name = `${kind}-${new Date(at).toISOString().replace(/[:.]/g, '-')}-p${process.pid}.pb.gz`
     writeFileSync(join(this.path, name), gz, { mode: 0o600 })
-    const files = this.list()
-    for (const old of files.slice(0, Math.max(0, files.length - this.#maxFiles))) {
+    const files = this.#read()
+    const old = files.slice(0, Math.max(0, files.length - this.#maxFiles))
+    for (const file of old) {
       try {
-        unlinkSync(join(this.path, old.name))
+        unlinkSync(join(this.path, file.name))
       } catch {}
     }
+    this.#listed = files.slice(old.length)
     return name
   }
 

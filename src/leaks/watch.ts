@@ -45,6 +45,8 @@ export class LeakWatch {
   readonly #mapper: FrameMapper
   readonly #log: Logger
   readonly #readsAfterGc: boolean
+  /** Bytes of old generation past which evidence is written: fixed for the process's life, read once. */
+  readonly #threshold: number
   readonly #stop = new AbortController()
   #timer: NodeJS.Timeout | undefined
   #armed = false
@@ -60,6 +62,7 @@ export class LeakWatch {
     this.#intervalBytes = intervalBytes
     this.#mapper = mapper
     this.#log = log
+    this.#threshold = settings.nearHeapLimit * oldGenerationLimit()
     this.ring = new CaptureRing(settings.keep)
     this.evidence = new EvidenceDir(settings.dir, MAX_EVIDENCE_FILES)
     try {
@@ -138,7 +141,7 @@ export class LeakWatch {
 
   #checkHeapLimit (): void {
     if (this.evidence === undefined) return
-    const threshold = this.#settings.nearHeapLimit * oldGenerationLimit()
+    const threshold = this.#threshold
     const used = oldGenerationUsed()
     if (used < threshold * REARM_FRACTION) this.#nearLimit = false
     if (used < threshold || this.#nearLimit || heapSamplerPaused()) return
