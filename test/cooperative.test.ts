@@ -7,9 +7,9 @@ import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { heavyHolder } from '../src/profiler/process-guard.js'
 import { build } from './support/app.js'
-import { until } from './support/wait.js'
+import { until, untilAsync } from './support/wait.js'
 
-const calls = vi.hoisted(() => ({ ticksDuringBuild: [] as number[], outcomes: [] as string[], onBuild: undefined as (() => void) | undefined }))
+const calls = vi.hoisted(() => ({ ticksDuringBuild: [] as number[], outcomes: [] as string[], onBuild: undefined as (() => Promise<void>) | undefined }))
 
 vi.mock('../src/pprof/builder.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../src/pprof/builder.js')>()
@@ -17,7 +17,7 @@ vi.mock('../src/pprof/builder.js', async (importOriginal) => {
     ...original,
     // Counts the callbacks another part of the app gets to run while a profile is written.
     buildProfile: async (...args: Parameters<typeof original.buildProfile>) => {
-      calls.onBuild?.()
+      await calls.onBuild?.()
       let ticks = 0
       let running = true
       const tick = (): void => { if (running) { ticks++; setImmediate(tick) } }
@@ -70,8 +70,14 @@ describe('a big heap profile', () => {
     const port = (app.server.address() as { port: number }).port
     const outcomes = calls.outcomes.length
     let req: ReturnType<typeof request> | undefined
-    // The moment the delta starts being written, the client hangs up.
-    calls.onBuild = () => { req?.destroy() }
+    // The moment the delta starts being written, the client hangs up; the server has seen it go (its socket
+    // closed) when the writing goes on. Once only: the profile fetched afterwards is written through the same hook.
+    calls.onBuild = async () => {
+      calls.onBuild = undefined
+      req?.destroy()
+      const open = async (): Promise<number> => await new Promise((resolve) => app.server.getConnections((_err, n) => resolve(n)))
+      await untilAsync(async () => await open() === 0)
+    }
     try {
       const closed = new Promise<void>((resolve) => {
         req = request({ host: '127.0.0.1', port, path: '/debug/heap?seconds=1' })
@@ -81,7 +87,7 @@ describe('a big heap profile', () => {
       })
       // Thousands of new sites inside the window: a delta of thousands of stacks to write.
       await until(() => heavyHolder() === 'heap delta')
-      retainManySites(4000)
+      retainManySites(6000)
       await closed
       await until(() => heavyHolder() === undefined, 10_000)
       // It was being written, across several turns of the loop, when it stopped; the profiler is free.

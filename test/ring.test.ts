@@ -6,12 +6,12 @@ import { CaptureRing } from '../src/leaks/ring.js'
 const frame = (name: string, line = 1): Frame => ({ name, file: '/app/x.js', line, column: 1, functionLine: line })
 
 /** A capture whose stacks hold the given bytes per leaf function (one object of that size each). */
-function capture (ring: CaptureRing, at: number, bytesBySite: Record<string, number>, afterGc = true): void {
+function capture (ring: CaptureRing, at: number, bytesBySite: Record<string, number>, afterGc = true, unsampled = 0): void {
   const frames = new FrameTable()
   const stacks = new StackSet()
   const root = frames.id(frame('handler', 100))
   for (const [name, bytes] of Object.entries(bytesBySite)) stacks.add([frames.id(frame(name, name.length)), root], [1, bytes])
-  ring.add({ at, heapUsed: Object.values(bytesBySite).reduce((a, b) => a + b, 0), afterGc, frames, stacks })
+  ring.add({ at, heapUsed: unsampled + Object.values(bytesBySite).reduce((a, b) => a + b, 0), afterGc, frames, stacks })
 }
 
 describe('the capture ring', () => {
@@ -75,5 +75,16 @@ describe('the verdict over a ring', () => {
     const report = analyze(young, 512 * 1024)
     expect(report.verdict).toBe('warming-up')
     expect([report.captures, report.postGcCaptures]).toEqual([20, 7])
+  })
+
+  it('reports a heap that rises where no sampled site does, but does not call it growing (nobody to name)', () => {
+    const ring = new CaptureRing(30)
+    // Compiled code and feedback of a young process: heap the sampler never sees.
+    for (let i = 0; i < 24; i++) capture(ring, i * 60_000, { churn: 20 * MB + ((i * 7919) % 11) * MB }, true, i * 2 * MB)
+    const report = analyze(ring, 512 * 1024)
+    expect(report.verdict).toBe('steady')
+    expect(report.suspects).toEqual([])
+    expect(report.heap.p).toBeLessThan(0.001)
+    expect(report.heap.postGcSlopeBytesPerHour).toBeGreaterThan(100 * MB)
   })
 })
