@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { errors } from '../src/errors.js'
 import { build } from './support/app.js'
 import { decodeProfile } from './support/decode.js'
+import { untilBusy } from './support/gc-pressure.js'
 import { parseExposition, samplesOf } from './support/prom-text.js'
 import { sleep } from './support/wait.js'
 
@@ -60,10 +61,7 @@ describe('GET /debug/leaks', () => {
     expect(first.keep).toBe(12)
     expect(first.nextCaptureAt).toBeGreaterThan(Date.now())
     let report = first
-    while (report.captures < 2) {
-      await sleep(200)
-      report = await leaks(app)
-    }
+    await untilBusy(async () => (report = await leaks(app)).captures >= 2)
     expect(await forced()).toBe(forcedBefore)
     expect(report.timeline).toHaveLength(report.captures)
     expect(report.timeline[1]?.at).toBeGreaterThan(report.timeline[0]?.at ?? Infinity)
@@ -81,8 +79,8 @@ describe('GET /debug/leaks', () => {
 
   it('takes a due capture right after the next major GC', async () => {
     const app = await watched(1000)
-    // Due after 1 s, the capture waits up to a minute for a major GC (here, up to its own interval): once it is
-    // due, provide one (?gc=1 runs a full GC).
+    // Due after 1 s, the capture waits up to five minutes for a major GC: once it is due, provide one (?gc=1
+    // runs a full GC).
     let due = await leaks(app)
     while (due.nextCaptureAt > Date.now()) {
       await sleep(20)
@@ -120,10 +118,7 @@ describe('GET /debug/heap?since=<Go duration>', () => {
     expect(early.statusCode).toBe(503)
     expect(Number(early.headers['retry-after'])).toBeGreaterThanOrEqual(1)
     let report = await leaks(app)
-    while (report.captures < 1) {
-      await sleep(100)
-      report = await leaks(app)
-    }
+    await untilBusy(async () => (report = await leaks(app)).captures >= 1)
     keepForSinceTest(300_000)
     try {
       const res = await app.inject('/debug/heap?since=2h')
@@ -173,24 +168,14 @@ describe('the leak watch and the rest of the plugin', () => {
     // Due at 1 s and again later: none may be taken during the window.
     expect((await leaks(app)).captures).toBe(0)
     expect((await window).statusCode).toBe(200)
-    let report = await leaks(app)
-    const deadline = Date.now() + 5000
-    while (report.captures === 0 && Date.now() < deadline) {
-      await sleep(100)
-      report = await leaks(app)
-    }
-    expect(report.captures).toBeGreaterThan(0)
+    await untilBusy(async () => (await leaks(app)).captures > 0)
   }, 20_000)
 
   it('keeps one ring per registration', async () => {
     const a = await watched(1000, { prefix: '/a' })
     const b = await build({ prefix: '/b', leakWatch: { intervalMs: 60_000 } })
     apps.push(b)
-    let report = await leaks(a, '/a')
-    while (report.captures < 1) {
-      await sleep(100)
-      report = await leaks(a, '/a')
-    }
+    await untilBusy(async () => (await leaks(a, '/a')).captures >= 1)
     expect((await leaks(b, '/b')).captures).toBe(0)
     expect((await leaks(b, '/b')).intervalMs).toBe(60_000)
   }, 20_000)

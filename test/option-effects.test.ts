@@ -6,12 +6,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { basic, build } from './support/app.js'
 import { whileBurning } from './support/burn.js'
 import { decodeProfile } from './support/decode.js'
+import { releaseRetained, retainForPageTest } from './support/leak.js'
 import { untilAsync } from './support/wait.js'
 
 const AUTH = { username: 'ops', password: 'secret' }
 const apps: Array<Awaited<ReturnType<typeof build>>> = []
 afterEach(async () => {
   vi.restoreAllMocks()
+  releaseRetained()
   for (const app of apps.splice(0)) await app.close()
 })
 
@@ -45,6 +47,8 @@ describe('options that change profiles', () => {
 
   it('symbolTableSize bounds the addresses /pprof/symbol can name, the oldest forgotten first', async () => {
     const a = await app({ symbolTableSize: 2, leakWatch: false })
+    // The sampler sees only what is allocated once it runs (and a fresh one may have seen little): give it stacks.
+    retainForPageTest(8)
     const text = (await a.inject('/debug/pprof/heap?debug=1')).payload
     const addresses = [...new Set([...text.matchAll(/^#\t(0x[0-9a-f]+)\t/gm)].map((m) => (BigInt(m[1] as string) + 1n)))]
     expect(addresses.length).toBeGreaterThan(3)

@@ -21,7 +21,9 @@ export interface Logger {
   error (obj: object, msg: string): void
 }
 
-// The longest a due capture waits for a natural major GC (at most its interval) before it is taken anyway.
+// The longest a due capture waits for a natural major GC before it is taken anyway, whatever the interval: a
+// capture taken without one holds garbage the verdict cannot use (V8 12+ on a quiet server can go minutes
+// between major GCs; Go's own runtime forces one every 2 minutes, which this watch never does).
 const MAX_GC_WAIT_MS = 300_000
 // Evidence files kept in the directory: the newest few crashes, a pair each.
 const MAX_EVIDENCE_FILES = 10
@@ -33,7 +35,7 @@ const ignore = (): void => {}
 /**
  * The leak watch of one registration: every interval, an in-use heap capture
  * into a bounded ring, taken just after the next natural major GC (never a
- * forced one) or, if none comes, after a wait; and, when the old generation
+ * forced one) or, if none comes within five minutes, anyway; and, when the old generation
  * nears V8's limit, the newest capture and the growth since the oldest written
  * to disk before an out-of-memory crash can take them.
  */
@@ -87,7 +89,7 @@ export class LeakWatch {
     clearTimeout(this.#timer)
   }
 
-  /** When the next capture is due (it may wait up to a minute more for a major GC), ms since the epoch. */
+  /** When the next capture is due (it may wait up to five minutes more for a major GC), ms since the epoch. */
   get nextCaptureAt (): number {
     return this.#dueAt
   }
@@ -108,8 +110,10 @@ export class LeakWatch {
   }
 
   #arm (): void {
-    this.#armed = true
-    const deadline = this.#dueAt + Math.min(this.#settings.intervalMs, MAX_GC_WAIT_MS) - Date.now()
+    // An engine that collects before every read needs no major GC to wait for: capture when due.
+    const wait = this.#readsAfterGc ? 0 : MAX_GC_WAIT_MS
+    this.#armed = !this.#readsAfterGc
+    const deadline = this.#dueAt + wait - Date.now()
     this.#timer = setTimeout(() => { this.#capture(false).catch(ignore) }, Math.max(0, deadline)).unref()
   }
 
