@@ -69,6 +69,14 @@ function expectAbout (value: number | undefined, expected: number): void {
   expect(value).toBeLessThan(expected * 1.6)
 }
 
+/** The profile says `period`, its samples came at that pace, and its bytes (binary and text) are what was allocated. */
+function expectSampledAt (m: Awaited<ReturnType<typeof measure>>, period: number): void {
+  expect(m.period).toBe(period)
+  expect(Math.abs(m.running / m.period - 1)).toBeLessThan(0.1)
+  expectAbout(m.bytes, ARRAYS * ARRAY_BYTES)
+  if (m.textBytes !== undefined) expectAbout(m.textBytes, ARRAYS * ARRAY_BYTES)
+}
+
 describe('the sampling interval a heap profile reports', () => {
   it('is the plugin\'s own after it restarts a sampler another tool started at another interval', async () => {
     // The engine is chosen at the first registration: register once to learn it.
@@ -78,11 +86,7 @@ describe('the sampling interval a heap profile reports', () => {
     const stop = startForeignSampler(engine as NonNullable<typeof engine>, 64 * 1024, 64)
     const app = await build({ heapIntervalBytes: 256 * 1024, leakWatch: false })
     try {
-      const m = await measure(app)
-      expect(m.period).toBe(256 * 1024)
-      expect(Math.abs(m.running / m.period - 1)).toBeLessThan(0.1)
-      expectAbout(m.bytes, ARRAYS * ARRAY_BYTES)
-      if (m.textBytes !== undefined) expectAbout(m.textBytes, ARRAYS * ARRAY_BYTES)
+      expectSampledAt(await measure(app), 256 * 1024)
     } finally {
       await app.close()
       stop()
@@ -97,11 +101,7 @@ describe('the sampling interval a heap profile reports', () => {
     await second.ready()
     try {
       expect(warnings.some((w) => w.includes('heapIntervalBytes is 65536, but V8\'s one heap sampler already runs at 262144'))).toBe(true)
-      const m = await measure(second)
-      expect(m.period).toBe(256 * 1024)
-      expect(Math.abs(m.running / m.period - 1)).toBeLessThan(0.1)
-      expectAbout(m.bytes, ARRAYS * ARRAY_BYTES)
-      if (m.textBytes !== undefined) expectAbout(m.textBytes, ARRAYS * ARRAY_BYTES)
+      expectSampledAt(await measure(second), 256 * 1024)
     } finally {
       await second.close()
       await first.close()
