@@ -44,8 +44,8 @@ describe('the leak watch names each leak pattern first', () => {
       expect(top?.file).toMatch(/fixtures\/leaks\/app\.mjs$/)
       expect(top?.growthBytes).toBeGreaterThan(1024 * 1024)
       expect(top?.bytesPerHour).toBeGreaterThan(0)
-      // The used heap's own trend is reported but not asserted: over the few seconds these take, the
-      // background's short-lived arrays (8 MB each) swing it more than the leak moves it (ring.test.ts
+      // The used heap's own trend is reported, not asserted: over the four seconds these take, a young
+      // process's heap moves with compiled code and V8's own tables as much as with the leak (ring.test.ts
       // checks the slope on known series).
       expect(Number.isFinite(report?.heap.postGcSlopeBytesPerHour)).toBe(true)
     } finally {
