@@ -101,19 +101,20 @@ export class LeakWatch {
   /**
    * The next capture is due in `ms`: the first major GC from half an interval
    * before that on takes it, or, if none comes, the end of the wait after it.
+   * An engine that collects before every read needs no major GC: it captures when due.
    */
   #schedule (ms: number): void {
     if (this.#stop.signal.aborted) return
     this.#dueAt = Date.now() + ms
     clearTimeout(this.#timer)
-    this.#timer = setTimeout(() => this.#arm(), ms / 2).unref()
+    this.#timer = this.#readsAfterGc
+      ? setTimeout(() => { this.#capture(false).catch(ignore) }, ms).unref()
+      : setTimeout(() => this.#arm(), ms / 2).unref()
   }
 
   #arm (): void {
-    // An engine that collects before every read needs no major GC to wait for: capture when due.
-    const wait = this.#readsAfterGc ? 0 : MAX_GC_WAIT_MS
-    this.#armed = !this.#readsAfterGc
-    const deadline = this.#dueAt + wait - Date.now()
+    this.#armed = true
+    const deadline = this.#dueAt + MAX_GC_WAIT_MS - Date.now()
     this.#timer = setTimeout(() => { this.#capture(false).catch(ignore) }, Math.max(0, deadline)).unref()
   }
 
