@@ -34,7 +34,7 @@ function oldGenerationCeiling (): number {
 }
 
 /** Where V8 may give up: the used old generation past which a leak can kill the process. */
-export function oldGenerationLimit (): number {
+export function oldGenerationGivesUpAt (): number {
   return GIVES_UP_FRACTION * oldGenerationCeiling()
 }
 

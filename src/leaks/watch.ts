@@ -10,7 +10,7 @@ import type { ResolvedOptions } from '../options.js'
 import type { GcStats } from '../stats/gc.js'
 import { analyze, type LeakReport } from './analysis.js'
 import { EvidenceDir } from './evidence.js'
-import { oldGenerationLimit, oldGenerationUsed } from './heap-limit.js'
+import { oldGenerationGivesUpAt, oldGenerationUsed } from './heap-limit.js'
 import { growthSince } from './profiles.js'
 import { CaptureRing } from './ring.js'
 
@@ -64,7 +64,7 @@ export class LeakWatch {
     this.#intervalBytes = intervalBytes
     this.#mapper = mapper
     this.#log = log
-    this.#threshold = settings.nearHeapLimit * oldGenerationLimit()
+    this.#threshold = settings.nearHeapLimit * oldGenerationGivesUpAt()
     this.ring = new CaptureRing(settings.keep)
     this.evidence = new EvidenceDir(settings.dir, MAX_EVIDENCE_FILES)
     try {
