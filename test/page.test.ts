@@ -2,6 +2,7 @@
 // hunt in a real Chromium against a server on loopback, with screenshots in test-artifacts/page/.
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { heavyHolder } from '../src/profiler/process-guard.js'
 import { ROUTES } from '../src/routes.js'
 import { insertedStyleHashes, loadPageAssets } from '../src/page-assets.js'
 import { basic, build } from './support/app.js'
@@ -9,6 +10,7 @@ import { launchChromium, requireChromium, screenshot, watchPage, type PageWatch 
 import { startBurning } from './support/burn.js'
 import { leakForPageTest, releaseRetained, retainForPageTest } from './support/leak.js'
 import { startServer, type TestServer } from './support/listen.js'
+import { until } from './support/wait.js'
 
 // The page's DOM as the callbacks below see it inside Chromium: only what they touch.
 // Declared here, not with lib "dom", so that Node code elsewhere cannot use DOM globals by mistake.
@@ -233,7 +235,9 @@ describe.skipIf(!requireChromium())('the page in Chromium', () => {
       // Busy: another client holds the profiler; the page says so in words.
       const other = new AbortController()
       const held = fetch(`${server.url}/debug/profile?seconds=20`, { headers: { authorization: GOOD }, signal: other.signal }).catch(() => undefined)
-      await expect.poll(async () => (await fetch(`${server.url}/debug/heap?seconds=1`, { headers: { authorization: GOOD } })).status).toBe(409)
+      // Until the server holds it: a request that got there first would take the profiler itself.
+      await until(() => heavyHolder() === 'cpu profiling')
+      expect((await fetch(`${server.url}/debug/heap?seconds=1`, { headers: { authorization: GOOD } })).status).toBe(409)
       await page.fill('#cpu-seconds', '2')
       await page.click('#cpu')
       await waitText(page, '#profile-message', 'Busy (409)')
