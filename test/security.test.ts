@@ -50,7 +50,9 @@ describe('auth with the user\'s own validate', () => {
 
 describe('failed-login throttling', () => {
   it('answers 429 with Retry-After after too many failures from one address, before checking credentials', async () => {
-    const app = await build({ auth: AUTH, authRateLimit: { maxFailures: 3, windowMs: 300 } })
+    // A window a stalled machine cannot outlast: were it to end before the blocked request, that request would
+    // start a 300 s CPU profile.
+    const app = await build({ auth: AUTH, authRateLimit: { maxFailures: 3, windowMs: 1000 } })
     try {
       // Requests without credentials (a browser's first try) do not count.
       for (let i = 0; i < 5; i++) expect((await app.inject('/debug/heap')).statusCode).toBe(401)
@@ -63,7 +65,7 @@ describe('failed-login throttling', () => {
       expect(blocked.headers['x-go-pprof']).toBe('1')
       // Another address is not affected.
       expect((await app.inject({ url: '/debug/heap', headers: { authorization: GOOD }, remoteAddress: '127.0.0.2' })).statusCode).toBe(200)
-      await new Promise((resolve) => setTimeout(resolve, 350))
+      await new Promise((resolve) => setTimeout(resolve, 1050))
       expect((await app.inject({ url: '/debug/heap', headers: { authorization: GOOD } })).statusCode).toBe(200)
     } finally {
       await app.close()
