@@ -67,16 +67,19 @@ describe('options that change profiles', () => {
 
 describe('options that change stats and access', () => {
   it('costlyStatsIntervalMs is how often active resources are re-counted', async () => {
-    const sampledAt = async (a: Awaited<ReturnType<typeof build>>): Promise<number> => ((await a.inject('/debug/stats')).json() as { node: { activeResources: { sampledAt: number } } }).node.activeResources.sampledAt
+    const sampledAt = async (a: Awaited<ReturnType<typeof build>>, prefix = '/debug'): Promise<number> => ((await a.inject(`${prefix}/stats`)).json() as { node: { activeResources: { sampledAt: number } } }).node.activeResources.sampledAt
     const fast = await app({ costlyStatsIntervalMs: 200, leakWatch: false })
     const first = await sampledAt(fast)
     await untilAsync(async () => await sampledAt(fast) > first, 5000)
-    const slow = await app({ prefix: '/slow', costlyStatsIntervalMs: 3_600_000, leakWatch: false })
-    const once = ((await slow.inject('/slow/stats')).json() as { node: { activeResources: { sampledAt: number } } }).node.activeResources.sampledAt
-    // Several of the fast instance's intervals later, the slow one still serves its first count.
+    const slow = await app({ prefix: '/slow', costlyStatsIntervalMs: 3_600_000, statsIntervalMs: 100, leakWatch: false })
+    const once = await sampledAt(slow, '/slow')
+    // Past several of the slow instance's own ticks (its first one included) and the fast one's re-counts, the
+    // slow one still serves the count it took at registration.
+    const ticks = async (): Promise<number> => ((await slow.inject('/slow/stats/history')).json() as { series: { t: number[] } }).series.t.length
+    await untilAsync(async () => await ticks() >= 3, 5000)
     const seen = await sampledAt(fast)
     await untilAsync(async () => await sampledAt(fast) > seen, 5000)
-    expect(((await slow.inject('/slow/stats')).json() as { node: { activeResources: { sampledAt: number } } }).node.activeResources.sampledAt).toBe(once)
+    expect(await sampledAt(slow, '/slow')).toBe(once)
   })
 
   it('authRateLimit.maxAddresses bounds the addresses remembered: the oldest blocked one is forgotten', async () => {

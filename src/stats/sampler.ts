@@ -93,6 +93,8 @@ export class RuntimeSampler {
     const types = process.getActiveResourcesInfo()
     // Once, synchronously: at registration the process has few descriptors.
     this.costly = { activeResourcesByType: countByType(types), activeResources: types.length, openFds: countOpenFdsNow(), sampledAt: Date.now() }
+    // That count starts the interval: the first tick must not count again.
+    this.#lastCostly = this.costly.sampledAt
     this.#timer = setTimeout(() => this.#tick(), options.intervalMs)
     this.#timer.unref()
   }
