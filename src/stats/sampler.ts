@@ -76,7 +76,7 @@ export class RuntimeSampler {
   readonly #delay: LoopDelay
   #elu: EventLoopUtilization
   #lastTick = performance.now()
-  #lastCostly = 0
+  #lastCostly: number
   #refreshing = false
   #timer: NodeJS.Timeout | undefined
   #server: Server | undefined
