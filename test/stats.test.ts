@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MemStats } from '../src/stats/memstats.js'
 import { build } from './support/app.js'
 import { decodeProfile } from './support/decode.js'
-import { sleep, untilAsync } from './support/wait.js'
+import { sleep, until, untilAsync } from './support/wait.js'
 
 interface Stats { memstats: MemStats, node: Record<string, any> }
 
@@ -129,6 +129,43 @@ describe('GET /debug/stats', () => {
       expect(await inFlight()).toBe(1)
     } finally {
       release()
+      await host.close()
+    }
+  })
+
+  it('shows the listening server at once, without waiting costlyStatsIntervalMs (issue 21)', async () => {
+    // The runtime's own name for a listening TCP server (checked below). A server
+    // an earlier test closed can linger a moment: start from none.
+    const type = 'TCPServerWrap'
+    await until(() => !process.getActiveResourcesInfo().includes(type))
+    // An hour between counts: only a count taken when the server starts listening can show it.
+    const host = await build({ statsIntervalMs: 60_000, costlyStatsIntervalMs: 3_600_000 })
+    try {
+      const runtime = (): Record<string, number> => {
+        const out: Record<string, number> = {}
+        for (const t of process.getActiveResourcesInfo()) out[t] = (out[t] ?? 0) + 1
+        return out
+      }
+      const read = async (): Promise<{ byType: Record<string, number>, sampledAt: number, fds: number, metrics: string }> => {
+        const { node } = await stats(host)
+        return { ...node.activeResources, fds: node.openFds, metrics: (await host.inject('/debug/metrics')).payload }
+      }
+      const series = (metrics: string, name: string, type: string): number =>
+        Number(metrics.split('\n').find((l) => l.startsWith(`${name}{type="${type}"} `))?.split(' ')[1] ?? 0)
+      const runtimeBefore = runtime()
+      const before = await read()
+      const listenAt = Date.now()
+      await host.listen({ host: '127.0.0.1', port: 0 })
+      const after = await read()
+      const runtimeAfter = runtime()
+      expect(runtimeAfter[type]).toBe((runtimeBefore[type] ?? 0) + 1)
+      expect(after.sampledAt).toBeGreaterThanOrEqual(listenAt)
+      expect(after.byType[type]).toBe(runtimeAfter[type])
+      expect(after.byType[type]).toBe((before.byType[type] ?? 0) + 1)
+      expect(series(after.metrics, 'nodejs_active_resources', type)).toBe(series(before.metrics, 'nodejs_active_resources', type) + 1)
+      expect(series(after.metrics, 'nodejs_active_handles', 'Server')).toBe(series(before.metrics, 'nodejs_active_handles', 'Server') + 1)
+      expect(after.fds).toBeGreaterThanOrEqual(before.fds + 1)
+    } finally {
       await host.close()
     }
   })

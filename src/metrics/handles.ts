@@ -30,15 +30,18 @@ export function countByConstructor (list: readonly unknown[]): Record<string, nu
 export class HandleCounter {
   readonly #maxAgeMs: number
   #readAt = Number.NEGATIVE_INFINITY
+  #generation: number | undefined
   #counts: HandleCounts = { handles: {}, handlesTotal: 0, requests: {}, requestsTotal: 0 }
 
   constructor (maxAgeMs: number) {
     this.#maxAgeMs = maxAgeMs
   }
 
-  read (now: number = performance.now()): HandleCounts {
-    if (now - this.#readAt < this.#maxAgeMs) return this.#counts
+  /** `generation` is the sampler's: when it moved (the server started listening), the counts are read again. */
+  read (now: number = performance.now(), generation?: number): HandleCounts {
+    if (now - this.#readAt < this.#maxAgeMs && generation === this.#generation) return this.#counts
     this.#readAt = now
+    this.#generation = generation
     const handles = internals._getActiveHandles?.() ?? []
     const requests = internals._getActiveRequests?.() ?? []
     this.#counts = {

@@ -62,7 +62,7 @@ export class MetricSources {
       cpu: process.cpuUsage(),
       proc,
       lagSeconds,
-      handles: this.#handles.read(),
+      handles: this.#handles.read(performance.now(), this.sampler.costlyGeneration),
       heapEngine: this.#heapEngine,
       leaks: this.#leaks()
     }

@@ -77,6 +77,7 @@ export class RuntimeSampler {
   #elu: EventLoopUtilization
   #lastTick = performance.now()
   #lastCostly: number
+  #generation = 0
   #refreshing = false
   #timer: NodeJS.Timeout | undefined
   #server: Server | undefined
@@ -90,13 +91,33 @@ export class RuntimeSampler {
     this.history = new History(options.historySize)
     this.#delay = new LoopDelay(RESOLUTION_MS)
     this.#elu = performance.eventLoopUtilization()
-    const types = process.getActiveResourcesInfo()
     // Once, synchronously: at registration the process has few descriptors.
-    this.costly = { activeResourcesByType: countByType(types), activeResources: types.length, openFds: countOpenFdsNow(), sampledAt: Date.now() }
+    this.costly = this.#countNow()
     // That count starts the interval: the first tick must not count again.
     this.#lastCostly = this.costly.sampledAt
     this.#timer = setTimeout(() => this.#tick(), options.intervalMs)
     this.#timer.unref()
+  }
+
+  #countNow (): CostlySnapshot {
+    this.#generation++
+    const types = process.getActiveResourcesInfo()
+    return { activeResourcesByType: countByType(types), activeResources: types.length, openFds: countOpenFdsNow(), sampledAt: Date.now() }
+  }
+
+  /** Bumped by every count: readers that cache their own counts re-read when it moves. */
+  get costlyGeneration (): number {
+    return this.#generation
+  }
+
+  /**
+   * Counts again, synchronously, when the server starts listening: the count
+   * taken at registration predates the listening socket, and the next one is
+   * costlyIntervalMs away. Listening happens once, so the readdirSync is paid once.
+   */
+  countNow (): void {
+    this.costly = this.#countNow()
+    this.#lastCostly = this.costly.sampledAt
   }
 
   /** Counts in-flight requests of this app's HTTP server (inject() does not go through it). */
@@ -133,8 +154,12 @@ export class RuntimeSampler {
     this.#refreshing = true
     this.#lastCostly = Date.now()
     try {
+      const generation = this.#generation
       const types = process.getActiveResourcesInfo()
       const openFds = await countOpenFds()
+      // A synchronous count (countNow) taken during the readdir is newer: keep it.
+      if (generation !== this.#generation) return
+      this.#generation++
       this.costly = { activeResourcesByType: countByType(types), activeResources: types.length, openFds, sampledAt: Date.now() }
     } finally {
       this.#refreshing = false
