@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { build } from './support/app.js'
 import { requireTool } from './support/require-tool.js'
@@ -19,6 +19,26 @@ describe.skipIf(!requireTool('docker-compose', 'apt-get install docker-compose',
     // Credentials flow in from the environment.
     expect(result.stdout).toContain('from-env-pprof')
     expect(result.stdout).toContain('from-env-grafana')
+  })
+
+  it('builds both replicas from one Dockerfile: no shared folder, no install when a container starts', () => {
+    const result = spawnSync('docker-compose', ['config'], { cwd: root, env: ENV, encoding: 'utf8' })
+    expect(result.status, result.stderr).toBe(0)
+    const block = (service: string): string => {
+      const start = result.stdout.search(new RegExp(`^  ${service}:$`, 'm'))
+      expect(start, service).toBeGreaterThanOrEqual(0)
+      const rest = result.stdout.slice(start + 1)
+      const end = rest.search(/^ {2}\S|^\S/m)
+      return end === -1 ? rest : rest.slice(0, end)
+    }
+    for (const service of ['demo-a', 'demo-b']) {
+      const config = block(service)
+      expect(config, service).toContain(`context: ${root.replace(/\/$/, '')}\n`)
+      expect(config, service).toContain('dockerfile: deploy/demo.Dockerfile\n')
+      expect(config, service).toContain('image: fastify-pprof-demo:local\n')
+      // The source (and the host's node_modules) is not mounted, and nothing installs at start.
+      expect(config, service).not.toMatch(/^ {4}(volumes|command|working_dir):/m)
+    }
   })
 
   it('refuses to start without credentials in the environment', () => {
@@ -41,6 +61,42 @@ describe.skipIf(!requireTool('promtool', 'apt-get install prometheus'))('deploy/
 })
 
 describe('the fleet configuration', () => {
+  it('runs the demo on an LTS Node that package.json engines accepts, installed inside the image', () => {
+    const dockerfile = read('deploy/demo.Dockerfile')
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node
+    const floor = /^>=\s*(\d+)\.(\d+)/.exec(engines)
+    expect(floor, engines).not.toBeNull()
+    const [floorMajor, floorMinor] = [Number(floor?.[1]), Number(floor?.[2])]
+    const from = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1])
+    expect(from).toHaveLength(1)
+    const tag = /^node:(\d+)(?:\.(\d+))?(?:\.\d+)?-bookworm(?:@sha256:[0-9a-f]{64})?$/.exec(from[0] ?? '')
+    expect(tag, from[0]).not.toBeNull()
+    const major = Number(tag?.[1])
+    // Even lines are the LTS ones; a floating `node:N` tag is the newest N.x.
+    expect(major % 2, `node ${major} is not an LTS line`).toBe(0)
+    const minor = tag?.[2] === undefined ? Infinity : Number(tag[2])
+    expect(major > floorMajor || (major === floorMajor && minor >= floorMinor), `node:${major} against engines ${engines}`).toBe(true)
+
+    // The install comes from the lockfile, inside the image, before the build; the demo is what runs.
+    const at = (re: RegExp): number => dockerfile.search(re)
+    expect(at(/^COPY package\.json package-lock\.json \.\/$/m)).toBeGreaterThan(0)
+    expect(at(/^RUN npm ci\b/m)).toBeGreaterThan(at(/^COPY package\.json package-lock\.json/m))
+    expect(at(/^RUN npm run build$/m)).toBeGreaterThan(at(/^RUN npm ci\b/m))
+    expect(dockerfile).toMatch(/^CMD .*node demo\/server\.js/m)
+    // Every COPY source exists; the host's install and build never enter the build context.
+    for (const [, sources] of dockerfile.matchAll(/^COPY\s+(.+)\s+\S+$/gm)) {
+      for (const source of (sources ?? '').split(/\s+/)) {
+        expect(existsSync(new URL(`../${source}`, import.meta.url)), source).toBe(true)
+        expect(source, source).not.toMatch(/^(\.|node_modules|dist)(\/|$)/)
+      }
+    }
+    const ignored = read('.dockerignore').split('\n').map((l) => l.trim())
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git']))
+    const compose = read('docker-compose.yml')
+    expect(compose).not.toMatch(/image:\s*node:/)
+    expect(compose).not.toMatch(/-\s*\.:\/app/)
+  })
+
   it('has no literal secrets', () => {
     for (const file of ['docker-compose.yml', 'deploy/prometheus.yml', 'deploy/alloy/config.alloy', 'deploy/grafana/provisioning/datasources/datasources.yml']) {
       const text = read(file)
