@@ -42,7 +42,10 @@ export interface LeakWatchOptions {
   keep?: number
   /** Where profiles are written when the heap nears its limit (absolute; created 0700). @defaultValue `<os.tmpdir()>/fastify-pprof-<uid>` */
   dir?: string
-  /** Fraction of V8's old-generation limit at which they are written. @defaultValue 0.9 */
+  /**
+   * Fraction of where V8 may give up (80 % of the old generation's ceiling) at which they are written:
+   * 0.9 is 72 % of the ceiling. `/leaks` shows the result in bytes (`nearHeapLimitBytes`). @defaultValue 0.9
+   */
   nearHeapLimit?: number
 }
 

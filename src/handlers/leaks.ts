@@ -17,6 +17,7 @@ function reportText (report: LeakReport, watch: LeakWatch, evidence: ReadonlyArr
   const lines = [`verdict: ${report.verdict}`]
   const every = formatDuration(watch.settings.intervalMs)
   lines.push(`captures: ${report.captures} of ${watch.ring.capacity}, one every ${every}; ${report.postGcCaptures} taken right after a major GC, over ${formatDuration(report.window.seconds * 1000)}`)
+  lines.push(`near the heap limit: profiles are written when the old generation passes ${mb(watch.evidenceThresholdBytes)} (nearHeapLimit ${watch.settings.nearHeapLimit} of where V8 may give up, 80 % of its ceiling)`)
   if (report.postGcCaptures > 0) {
     lines.push(`post-GC heap: ${mb(report.heap.firstBytes)} -> ${mb(report.heap.lastBytes)}, trend ${mb(report.heap.postGcSlopeBytesPerHour)}/h (p=${report.heap.p.toPrecision(2)})`)
   }
@@ -44,6 +45,7 @@ export const leaks: MakeHandler = (ctx) => async (request, reply) => {
     intervalMs: watch.settings.intervalMs,
     keep: watch.ring.capacity,
     nextCaptureAt: watch.nextCaptureAt,
+    nearHeapLimitBytes: watch.evidenceThresholdBytes,
     evidence
   })
 }

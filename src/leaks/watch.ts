@@ -94,6 +94,15 @@ export class LeakWatch {
     return this.#dueAt
   }
 
+  /**
+   * Old-generation bytes past which evidence is written: nearHeapLimit of where
+   * V8 may give up (80 % of the old generation's ceiling), so 72 % of the
+   * ceiling by default. Rounded up: used bytes are whole, so the comparison is the same.
+   */
+  get evidenceThresholdBytes (): number {
+    return Math.ceil(this.#threshold)
+  }
+
   get settings (): LeakWatchSettings {
     return this.#settings
   }
