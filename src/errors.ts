@@ -39,6 +39,9 @@ export const errors = {
   /** A heap snapshot would not fit in the memory left. */
   FST_PPROF_INSUFFICIENT_MEMORY: createError<[number, number]>(
     'FST_PPROF_INSUFFICIENT_MEMORY', 'not enough memory for a heap snapshot: needs about %s MB, %s MB available', 503),
+  /** Deep mode's estimate exceeds the limits of the retainers option; the message gives the estimate. */
+  FST_PPROF_RETAINERS_REFUSED: createError<[string]>(
+    'FST_PPROF_RETAINERS_REFUSED', 'retainer analysis refused: %s', 409),
   /** `?since=` before the leak watch took its first capture. */
   FST_PPROF_NO_CAPTURE: createError<[number]>(
     'FST_PPROF_NO_CAPTURE', 'the leak watch has no heap capture yet; the first is due in about %s s', 503),

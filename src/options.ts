@@ -49,6 +49,18 @@ export interface LeakWatchOptions {
   nearHeapLimit?: number
 }
 
+/**
+ * Deep mode (`/leaks/retainers`): a heap snapshot, parsed in a worker, names
+ * the retainer paths of the objects new since the previous one. Refused,
+ * before anything is done, when its estimate exceeds these limits.
+ */
+export interface RetainersOptions {
+  /** Longest estimated stop of the event loop while V8 writes the snapshot, in seconds. @defaultValue 10 */
+  maxStallSeconds?: number
+  /** Most estimated extra memory (V8's copy of the heap graph, then the worker's parse), in MB. @defaultValue 2048 */
+  maxExtraMemoryMB?: number
+}
+
 export interface FastifyPprofOptions {
   /** Where the routes are mounted. @defaultValue '/debug' */
   prefix?: string
@@ -97,6 +109,12 @@ export interface FastifyPprofOptions {
   sourceMaps?: boolean | { searchDirs: string[] }
   /** The leak watch, on unless `false`. @defaultValue true */
   leakWatch?: boolean | LeakWatchOptions
+  /**
+   * Serve `/leaks/retainers` (deep mode): `true`, or `{ maxStallSeconds,
+   * maxExtraMemoryMB }`. Each call stops the event loop while V8 writes a heap
+   * snapshot. @defaultValue false
+   */
+  retainers?: boolean | RetainersOptions
 }
 
 export interface ResolvedOptions {
@@ -118,6 +136,7 @@ export interface ResolvedOptions {
   /** false, or where mapping is allowed (undefined: any absolute path). */
   readonly sourceMaps: false | { readonly searchDirs: readonly string[] | undefined }
   readonly leakWatch: false | Readonly<Required<LeakWatchOptions>>
+  readonly retainers: false | Readonly<Required<RetainersOptions>>
 }
 
 export const DEFAULTS = Object.freeze({
@@ -136,6 +155,8 @@ export const DEFAULTS = Object.freeze({
   exposeWithoutAuth: false,
   heapSnapshot: false,
   sourceMaps: false as const,
+  /** Deep mode's limits when it is on (it is off by default). */
+  retainers: Object.freeze({ maxStallSeconds: 10, maxExtraMemoryMB: 2048 }),
   authRateLimit: Object.freeze({ maxFailures: 10, windowMs: 60_000, maxAddresses: 10_000 }),
   leakWatch: Object.freeze({
     intervalMs: 300_000,
@@ -218,6 +239,16 @@ function resolveLeakWatch (value: unknown): ResolvedOptions['leakWatch'] {
   })
 }
 
+function resolveRetainers (value: unknown): ResolvedOptions['retainers'] {
+  if (value === undefined || value === false) return false
+  const v = value === true ? {} : object('retainers', value) as RetainersOptions
+  const d = DEFAULTS.retainers
+  return Object.freeze({
+    maxStallSeconds: integer('retainers.maxStallSeconds', v.maxStallSeconds, d.maxStallSeconds, 1, 3600),
+    maxExtraMemoryMB: integer('retainers.maxExtraMemoryMB', v.maxExtraMemoryMB, d.maxExtraMemoryMB, 1, 1_048_576)
+  })
+}
+
 /** Validates user options once, at registration, and fills in every default. */
 export function resolveOptions (opts: FastifyPprofOptions = {}): ResolvedOptions {
   let prefix = opts.prefix ?? DEFAULTS.prefix
@@ -248,6 +279,7 @@ export function resolveOptions (opts: FastifyPprofOptions = {}): ResolvedOptions
     exposeArgv: flag('exposeArgv', opts.exposeArgv, DEFAULTS.exposeArgv),
     heapSnapshot: flag('heapSnapshot', opts.heapSnapshot, DEFAULTS.heapSnapshot),
     sourceMaps: resolveSourceMaps(opts.sourceMaps),
-    leakWatch: resolveLeakWatch(opts.leakWatch)
+    leakWatch: resolveLeakWatch(opts.leakWatch),
+    retainers: resolveRetainers(opts.retainers)
   })
 }

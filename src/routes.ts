@@ -11,6 +11,7 @@ import { heapSnapshot } from './handlers/heap-snapshot.js'
 import { leakEvidence, leaks } from './handlers/leaks.js'
 import { metrics } from './handlers/metrics.js'
 import { namedProfile } from './handlers/named-profile.js'
+import { retainers } from './handlers/retainers.js'
 import { page, pageAsset } from './handlers/page.js'
 import { cmdlineRefused, traceNotImplemented } from './handlers/refuse.js'
 import { stats, statsHistory, vars } from './handlers/stats.js'
@@ -36,6 +37,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { path: '/heap', serve: namedProfile(HEAP), audit: true, description: 'In-use heap profile (gzipped profile.proto). ?gc=1 collects garbage first; ?seconds=N returns what grew over N seconds; ?since=2h what grew since the leak watch\'s capture of 2 hours ago; ?debug=1 is Go\'s text format.' },
   { path: '/leaks', serve: leaks, optIn: 'leakWatch', description: 'The leak watch\'s verdict (growing, steady or warming-up) and its suspects, the allocation sites whose retained bytes keep rising across its captures, as JSON; ?debug=1 gives text. Also lists the heap profiles written when the heap neared its limit, served at /leaks/evidence/<file>.' },
   { path: '/leaks/evidence/:file', serve: leakEvidence, optIn: 'leakWatch', audit: true, unlisted: true, description: 'A heap profile the leak watch wrote when the heap neared its limit, by the name /leaks lists.' },
+  { path: '/leaks/retainers', serve: retainers, optIn: 'retainers', audit: true, description: 'Deep mode, off unless retainers is set: a heap snapshot, parsed in a worker, answers who keeps the objects that are new since the previous call, as retainer paths from the GC roots (variable and property names, constructor names) clustered largest first, beside the leak watch\'s suspects. The first call takes the base. Refused with its estimate when the stall or memory would exceed the option\'s limits. ?debug=1 gives text.' },
   { path: '/allocs', serve: namedProfile(ALLOCS), audit: true, description: 'Allocation profile over ?seconds=N: every allocation sampled, collected objects included (alloc_space default). Pauses the in-use heap sampler for the window; its view starts over after.' },
   { path: '/profile', serve: cpuProfile, audit: true, description: 'CPU profile of the main thread for ?seconds=N (default 30), one at a time per process.' },
   { path: '/stats', serve: stats, description: 'Runtime stats as JSON: Go\'s MemStats names where they map, plus V8 heap spaces, GC by kind, event-loop delay and utilization, active resources, the heap engine. ?debug=1 gives text.' },

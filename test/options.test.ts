@@ -80,7 +80,10 @@ describe('resolveOptions', () => {
     ['leakWatch.intervalMs', { leakWatch: { intervalMs: 99 } }],
     ['leakWatch.keep', { leakWatch: { keep: 1 } }],
     ['leakWatch.dir', { leakWatch: { dir: 'relative/dir' } }],
-    ['leakWatch.nearHeapLimit', { leakWatch: { nearHeapLimit: 1.5 } }]
+    ['leakWatch.nearHeapLimit', { leakWatch: { nearHeapLimit: 1.5 } }],
+    ['retainers', { retainers: 'yes' }],
+    ['retainers.maxStallSeconds', { retainers: { maxStallSeconds: 0 } }],
+    ['retainers.maxExtraMemoryMB', { retainers: { maxExtraMemoryMB: 1.5 } }]
   ])('rejects a bad %s', (name, opts) => {
     expect(() => resolveOptions(opts as never)).toThrow(errors.FST_PPROF_INVALID_OPTION)
     expect(() => resolveOptions(opts as never)).toThrow(`"${name}"`)

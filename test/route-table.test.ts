@@ -20,9 +20,9 @@ describe('the route table', () => {
 
   it('is what the plugin mounts: every entry with its methods, opt-in entries only when their option is on', async () => {
     const off = await build({ heapSnapshot: false, leakWatch: false })
-    const on = await build({ heapSnapshot: true, prefix: '/ops' })
+    const on = await build({ heapSnapshot: true, retainers: true, prefix: '/ops' })
     try {
-      expect(ROUTES.filter((r) => r.optIn !== undefined).map((r) => r.optIn)).toEqual(expect.arrayContaining(['heapSnapshot', 'leakWatch']))
+      expect(ROUTES.filter((r) => r.optIn !== undefined).map((r) => r.optIn)).toEqual(expect.arrayContaining(['heapSnapshot', 'leakWatch', 'retainers']))
       for (const r of ROUTES) {
         const methods: readonly HTTPMethods[] = r.methods ?? ['GET', 'HEAD']
         for (const method of methods) {
