@@ -73,6 +73,15 @@ export const retainers: MakeHandler = (ctx) => {
     // The parse takes about as long as the stall (measured: 2.7 s after a 9.2 s stall): twice it, for Retry-After.
     const lease = acquireForRequest(ctx, reply, 'retainer analysis', cost.stallMs * 2 + 1000)
     let dir: string | undefined
+    // Before the answer goes out: whoever reads it finds the file gone and the lease free.
+    const cleanUp = async (): Promise<void> => {
+      lease.release()
+      const written = dir
+      dir = undefined
+      if (written !== undefined) {
+        await rm(written, { recursive: true, force: true }).catch((err: unknown) => request.log.error({ err }, 'fastify-pprof: could not delete a heap snapshot'))
+      }
+    }
     try {
       await mkdir(snapshotDir, { recursive: true, mode: 0o700 })
       dir = await mkdtemp(join(snapshotDir, 'retainers-'))
@@ -82,6 +91,7 @@ export const retainers: MakeHandler = (ctx) => {
       await chmod(path, 0o600)
       const base = memory.watermark
       const result = await analyzeInWorker({ path, watermark: base ?? Infinity, maxClusters: MAX_CLUSTERS, sentinel: RetainersSentinel.name }, lease.signal)
+      await cleanUp()
       const { analysis } = result
       const kept = analysis.sentinelIds.some((id) => memory.sentinelIds.includes(id))
       const reset = base !== undefined && (analysis.maxNodeId < base || (memory.sentinelIds.length > 0 && !kept))
@@ -116,10 +126,7 @@ export const retainers: MakeHandler = (ctx) => {
       reply.raw.destroy()
       return undefined
     } finally {
-      lease.release()
-      if (dir !== undefined) {
-        await rm(dir, { recursive: true, force: true }).catch((err: unknown) => request.log.error({ err }, 'fastify-pprof: could not delete a heap snapshot'))
-      }
+      await cleanUp()
     }
   }
 }

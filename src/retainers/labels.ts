@@ -61,6 +61,10 @@ export class Labels {
     const kind = this.#edgeKinds[this.#g.edgeType[e] ?? 0] ?? ''
     if (kind === 'element' || kind === 'hidden') return '[]'
     const name = this.#g.strings[this.#g.edgeName[e] ?? 0] ?? ''
+    // V8 names some internal edges by slot number (handles, hash table entries): positions, like elements.
+    if (/^\d+$/.test(name)) return '[]'
+    // An ephemeron's edge names both objects by snapshot id: one label for all of them, so they cluster.
+    if (name.includes('part of key')) return '(WeakMap entry)'
     if (kind === 'property' && (this.#isDictionary(from) || !IDENTIFIER.test(name) || DIGITS.test(name))) return '[key]'
     return clip(name)
   }
