@@ -1,5 +1,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { Census } from './census/index.js'
+import { type LeakReportWithHolders, withHolders } from './census/verdict.js'
 import { LeakWatch, type Logger } from './leaks/watch.js'
 import type { ResolvedOptions } from './options.js'
 import type { LoadedEngine } from './profiler/engines/index.js'
@@ -8,6 +10,8 @@ import { RuntimeSampler } from './stats/sampler.js'
 import { SymbolTable } from './symbols.js'
 import { createFrameMapper, type FrameMapper } from './sourcemaps/index.js'
 
+// Objects one census visits at most: a bound on its time whatever the app holds.
+const CENSUS_MAX_OBJECTS = 300_000
 const SILENT: Logger = { warn () {}, error () {} }
 
 /**
@@ -25,12 +29,16 @@ export class PprofContext {
   readonly heapEngine: LoadedEngine
   /** Heap captures on a timer and their verdict; undefined with `leakWatch: false`. */
   readonly leakWatch: LeakWatch | undefined
+  /** The census of collections beside the leak watch; undefined until the scope exists, and with it off. */
+  census: Census | undefined
   readonly #shutdown = new AbortController()
   readonly #releaseHeap: () => void
+  readonly #log: Logger
   #gc: (() => void) | undefined
 
   constructor (options: ResolvedOptions, log: Logger = SILENT) {
     this.options = options
+    this.#log = log
     // First: the only step that can throw (a forced heap engine that will not load), before anything starts.
     const sampler = retainHeapSampler(options.heapIntervalBytes, options.heapStackDepth)
     this.heapIntervalBytes = sampler.intervalBytes
@@ -48,6 +56,22 @@ export class PprofContext {
       : new LeakWatch(options.leakWatch, this.heapIntervalBytes, this.sampler.gc, this.frameMapper, log, this.heapEngine.engine.name === 'inspector')
   }
 
+  /**
+   * Starts the census once the plugin's scope exists: it walks from the app's
+   * root instance and server, and skips the plugin's own state.
+   */
+  startCensus (scope: object, server: object): void {
+    const lw = this.options.leakWatch
+    if (lw === false || !lw.census || this.census !== undefined) return
+    this.census = new Census({ intervalMs: lw.intervalMs, keep: lw.keep, maxObjects: CENSUS_MAX_OBJECTS }, { scope, server, own: [this] }, this.#log)
+  }
+
+  /** The leak watch's verdict and suspects with the census's holders; undefined with `leakWatch: false`. */
+  leakReport (): LeakReportWithHolders | undefined {
+    const report = this.leakWatch?.report()
+    return report === undefined ? undefined : withHolders(report, this.census?.holders() ?? [])
+  }
+
   /** Aborted when the app starts closing: running profiles end at once. */
   get shutdownSignal (): AbortSignal {
     return this.#shutdown.signal
@@ -60,6 +84,7 @@ export class PprofContext {
   close (): void {
     this.beginShutdown()
     this.leakWatch?.stop()
+    this.census?.stop()
     this.sampler.stop()
     this.frameMapper.close()
     this.#releaseHeap()

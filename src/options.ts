@@ -47,6 +47,12 @@ export interface LeakWatchOptions {
    * 0.9 is 72 % of the ceiling. `/leaks` shows the result in bytes (`nearHeapLimitBytes`). @defaultValue 0.9
    */
   nearHeapLimit?: number
+  /**
+   * The census of collections, one per interval: names the Maps, Sets, arrays,
+   * listener lists and dictionaries whose size keeps rising (`holders` in /leaks).
+   * @defaultValue true
+   */
+  census?: boolean
 }
 
 /**
@@ -164,7 +170,8 @@ export const DEFAULTS = Object.freeze({
     keepMs: 2 * 3_600_000,
     minKeep: 12,
     dir: join(tmpdir(), `fastify-pprof-${process.getuid?.() ?? 'user'}`),
-    nearHeapLimit: 0.9
+    nearHeapLimit: 0.9,
+    census: true
   })
 })
 
@@ -235,7 +242,8 @@ function resolveLeakWatch (value: unknown): ResolvedOptions['leakWatch'] {
     intervalMs,
     keep: integer('leakWatch.keep', v.keep, Math.max(d.minKeep, Math.ceil(d.keepMs / intervalMs) + 1), 2, 10_000),
     dir: absolutePath('leakWatch.dir', v.dir, d.dir),
-    nearHeapLimit: fraction('leakWatch.nearHeapLimit', v.nearHeapLimit, d.nearHeapLimit)
+    nearHeapLimit: fraction('leakWatch.nearHeapLimit', v.nearHeapLimit, d.nearHeapLimit),
+    census: flag('leakWatch.census', v.census, d.census)
   })
 }
 

@@ -14,6 +14,7 @@ export async function pprofScope (scope: FastifyInstance, opts: { resolved: Reso
     scope.log.warn(`fastify-pprof: heapIntervalBytes is ${opts.resolved.heapIntervalBytes}, but V8's one heap sampler already runs at ${ctx.heapIntervalBytes} for another registration in this process; profiles say ${ctx.heapIntervalBytes}`)
   }
   ctx.sampler.watchServer(scope.server)
+  ctx.startCensus(scope, scope.server)
   // Synchronous, so it has counted the listening socket by the time listen() resolves.
   scope.addHook('onListen', function (done) {
     ctx.sampler.countNow()

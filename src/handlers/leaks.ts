@@ -2,7 +2,8 @@ import { errors } from '../errors.js'
 import { formatDuration } from '../duration.js'
 import { parseChoice, type Query } from '../http/params.js'
 import { sendProfile, sendText } from '../http/reply.js'
-import { type LeakReport, THRESHOLDS } from '../leaks/analysis.js'
+import type { LeakReportWithHolders } from '../census/verdict.js'
+import { THRESHOLDS } from '../leaks/analysis.js'
 import type { LeakWatch } from '../leaks/watch.js'
 import type { MakeHandler } from './handler.js'
 
@@ -13,7 +14,7 @@ function mb (bytes: number): string {
 }
 
 /** /leaks?debug=1: the report in words, for a terminal. */
-function reportText (report: LeakReport, watch: LeakWatch, evidence: ReadonlyArray<{ name: string, url: string, beforeStart: boolean }>): string {
+function reportText (report: LeakReportWithHolders, watch: LeakWatch, evidence: ReadonlyArray<{ name: string, url: string, beforeStart: boolean }>): string {
   const lines = [`verdict: ${report.verdict}`]
   const every = formatDuration(watch.settings.intervalMs)
   lines.push(`captures: ${report.captures} of ${watch.ring.capacity}, one every ${every}; ${report.postGcCaptures} taken right after a major GC, over ${formatDuration(report.window.seconds * 1000)}`)
@@ -26,6 +27,11 @@ function reportText (report: LeakReport, watch: LeakWatch, evidence: ReadonlyArr
   for (const s of report.suspects) {
     lines.push(`  ${mb(s.growthBytes).padStart(9)}  ${(mb(s.bytesPerHour) + '/h').padStart(11)}  ${s.function}  ${s.file}:${s.line}  (p=${s.p.toPrecision(2)}, second half p=${s.recentP.toPrecision(2)})`)
   }
+  lines.push('', report.holders.length === 0 ? 'kept by: no collection keeps growing' : 'kept by (collections whose size keeps rising, most certain first):')
+  for (const h of report.holders) {
+    const sample = [h.sample.keys.length > 0 ? `keys ${h.sample.keys.join(', ')}` : '', h.sample.values.length > 0 ? `values ${h.sample.values.join(', ')}` : ''].filter((x) => x !== '').join('; ')
+    lines.push(`  ${String(h.entries).padStart(9)} entries  +${h.growth} (${h.entriesPerHour}/h)  ${h.kind}  ${h.path}${sample === '' ? '' : `  [${sample}]`}`)
+  }
   if (evidence.length > 0) {
     lines.push('', 'heap profiles written near the heap limit:')
     for (const e of evidence) lines.push(`  ${e.url}${e.beforeStart ? '  (before the last crash)' : ''}`)
@@ -37,7 +43,7 @@ function reportText (report: LeakReport, watch: LeakWatch, evidence: ReadonlyArr
 export const leaks: MakeHandler = (ctx) => async (request, reply) => {
   const debug = parseChoice(request.query as Query, 'debug', [0, 1])
   const watch = ctx.leakWatch as LeakWatch
-  const report = watch.report()
+  const report = ctx.leakReport() as LeakReportWithHolders
   const evidence = (watch.evidence?.list() ?? []).map((f) => ({ ...f, url: `${ctx.options.prefix}/leaks/evidence/${f.name}` }))
   if (debug === 1) return sendText(reply, reportText(report, watch, evidence))
   return reply.header('content-type', 'application/json; charset=utf-8').send({

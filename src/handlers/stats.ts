@@ -1,3 +1,4 @@
+import type { PprofContext } from '../context.js'
 import { errors } from '../errors.js'
 import { parseChoice, type Query } from '../http/params.js'
 import { sendText } from '../http/reply.js'
@@ -19,6 +20,28 @@ function expvarJson (vars: Record<string, unknown>): string {
   return '{\n' + keys.map((k) => `${JSON.stringify(k)}: ${JSON.stringify(vars[k])}`).join(',\n') + '\n}\n'
 }
 
+/** The census's state for /stats: off, unavailable and why, or its last run's cost. */
+function censusStats (ctx: PprofContext): Record<string, unknown> {
+  const lw = ctx.options.leakWatch
+  if (lw === false || !lw.census) return { enabled: false, available: false, reason: 'leakWatch.census is off' }
+  const status = ctx.census?.status()
+  if (status === undefined) return { enabled: true, available: false, reason: 'not started' }
+  const last = status.last
+  return {
+    enabled: true,
+    available: status.available,
+    reason: status.reason,
+    censuses: status.censuses,
+    collections: status.collections,
+    lastAt: last?.at ?? null,
+    lastObjects: last?.objects ?? null,
+    lastFunctions: last?.functions ?? null,
+    lastBusyMs: last === null ? null : Math.round(last.busyMs),
+    lastMaxSliceMs: last === null ? null : Math.round(last.maxSliceMs * 10) / 10,
+    lastTruncated: last?.truncated ?? null
+  }
+}
+
 /** `/stats`: MemStats-like JSON, or Go's `# Name = value` lines with ?debug=1. */
 export const stats: MakeHandler = (ctx) => async (request, reply) => {
   const debug = parseChoice(request.query as Query, 'debug', [0, 1])
@@ -28,6 +51,7 @@ export const stats: MakeHandler = (ctx) => async (request, reply) => {
     intervalBytes: ctx.heapIntervalBytes,
     passedOver: passedOverText(ctx.heapEngine)
   }
+  report.node.census = censusStats(ctx)
   if (debug === 1) {
     return sendText(reply, ['# runtime.MemStats', ...statsText(report.memstats as unknown as Record<string, unknown>), '# node', ...statsText(report.node, 'node.')].join('\n') + '\n')
   }

@@ -19,7 +19,7 @@ export interface PprofMetrics {
  */
 export function createMetrics (ctx: PprofContext): PprofMetrics {
   const registry = new Registry()
-  const sources = new MetricSources(ctx.sampler, ctx.options.costlyStatsIntervalMs, ctx.heapEngine.engine.name, () => ctx.leakWatch?.report())
+  const sources = new MetricSources(ctx.sampler, ctx.options.costlyStatsIntervalMs, ctx.heapEngine.engine.name, () => ctx.leakReport())
   for (const spec of METRICS.filter((m) => m.origin === 'prom-client')) defineMetric(registry, spec, sources)
   defineGcHistogram(registry, ctx.sampler.gc)
   for (const spec of METRICS.filter((m) => m.origin !== 'prom-client')) defineMetric(registry, spec, sources)

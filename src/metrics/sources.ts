@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import { setImmediate as nextCheckPhase } from 'node:timers/promises'
 import { type HeapInfo, type HeapSpaceInfo, getHeapSpaceStatistics, getHeapStatistics } from 'node:v8'
-import type { LeakReport } from '../leaks/analysis.js'
+import type { LeakReportWithHolders } from '../census/verdict.js'
 import type { RuntimeSampler } from '../stats/sampler.js'
 import { type HandleCounts, HandleCounter } from './handles.js'
 import { NO_PROC, type ProcReadings, readProc } from './procfs.js'
@@ -19,7 +19,7 @@ export interface ScrapeReadings {
   /** The heap engine this process reads V8's sampler through. */
   readonly heapEngine: string
   /** The leak watch's report, or undefined with the watch off. */
-  readonly leaks: LeakReport | undefined
+  readonly leaks: LeakReportWithHolders | undefined
 }
 
 async function immediateLag (): Promise<number> {
@@ -39,9 +39,9 @@ export class MetricSources {
   readings: ScrapeReadings
   readonly #handles: HandleCounter
   readonly #heapEngine: string
-  readonly #leaks: () => LeakReport | undefined
+  readonly #leaks: () => LeakReportWithHolders | undefined
 
-  constructor (sampler: RuntimeSampler, costlyMaxAgeMs: number, heapEngine: string, leaks: () => LeakReport | undefined) {
+  constructor (sampler: RuntimeSampler, costlyMaxAgeMs: number, heapEngine: string, leaks: () => LeakReportWithHolders | undefined) {
     this.sampler = sampler
     this.#heapEngine = heapEngine
     this.#leaks = leaks
