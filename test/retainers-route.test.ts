@@ -35,7 +35,7 @@ interface Answer {
   maxNodeId: number
   nodes: { total: number, new: number }
   clusters: Array<{ path: string, count: number, objects: Array<{ name: string, count: number }> }>
-  snapshot: { stallMs: number, estimate: { nodes: number, stallMs: number } }
+  snapshot: { stallMs: number, estimate: { nodes: number, stallMs: number, basis: string } }
   suspects: unknown[] | null
 }
 
@@ -104,9 +104,11 @@ describe('GET /debug/leaks/retainers', () => {
       expect(top?.path).toMatch(/Map$/)
       expect(next.nodes.new).toBeGreaterThanOrEqual(top?.count ?? Infinity)
       expect(Array.isArray(next.suspects)).toBe(true)
-      // The second estimate rests on the first snapshot's own nodes per heap byte.
-      expect(next.snapshot.estimate.nodes / base.nodes.total).toBeGreaterThan(0.8)
-      expect(next.snapshot.estimate.nodes / base.nodes.total).toBeLessThan(1.25)
+      // The second estimate rests on the first snapshot's own nodes per heap byte (the heap used moves with GC).
+      expect(base.snapshot.estimate.basis).toBe('assumed')
+      expect(next.snapshot.estimate.basis).toBe('measured')
+      expect(next.snapshot.estimate.nodes / next.nodes.total).toBeGreaterThan(0.5)
+      expect(next.snapshot.estimate.nodes / next.nodes.total).toBeLessThan(2)
       expect(leftovers()).toEqual([])
 
       // An inspector session's HeapProfiler.disable throws V8's object ids away: nothing can be called new.

@@ -8,7 +8,7 @@ import { parseChoice, type Query } from '../http/params.js'
 import { sendText } from '../http/reply.js'
 import type { Suspect } from '../leaks/analysis.js'
 import { snapshotBudget } from '../profiler/heap-snapshot.js'
-import { describeEstimate, type Estimate, estimate, formatMs, type Measured } from '../retainers/estimate.js'
+import { describeEstimate, type Estimate, estimate, FIRST_SNAPSHOT_STALL_FACTOR, formatMs, type Measured } from '../retainers/estimate.js'
 import { type RetainersReport, renderClusters } from '../retainers/report.js'
 import { analyzeInWorker } from '../retainers/run.js'
 import type { MakeHandler } from './handler.js'
@@ -97,7 +97,11 @@ export const retainers: MakeHandler = (ctx) => {
       const reset = base !== undefined && (analysis.maxNodeId < base || (memory.sentinelIds.length > 0 && !kept))
       memory.watermark = analysis.maxNodeId
       memory.sentinelIds = analysis.sentinelIds
-      memory.measured = { heapBytesPerNode: cost.heapUsed / Math.max(1, analysis.nodes), stallUsPerNode: stallMs * 1000 / Math.max(1, analysis.nodes) }
+      const perNode = stallMs * 1000 / Math.max(1, analysis.nodes)
+      memory.measured = {
+        heapBytesPerNode: cost.heapUsed / Math.max(1, analysis.nodes),
+        stallUsPerNode: memory.measured === undefined ? perNode / FIRST_SNAPSHOT_STALL_FACTOR : perNode
+      }
       const baseline = base === undefined || reset
       const answer: Answer = {
         baseline,

@@ -12,7 +12,10 @@ export interface RetainerCluster {
   readonly count: number
   /** Their own sizes added up (not what they retain besides: that would count shared objects twice). */
   readonly selfSize: number
-  /** The new objects by constructor name, most first (a few only). */
+  /**
+   * The new objects by constructor name, nearest to the retainer first, then most first (ten at most):
+   * a Map's entries come before what each entry holds.
+   */
   readonly objects: ReadonlyArray<{ readonly name: string, readonly count: number }>
 }
 
@@ -41,7 +44,7 @@ export interface AnalyzeOptions {
 }
 
 const MAX_STEPS = 64
-const OBJECT_NAMES = 5
+const OBJECT_NAMES = 10
 
 /**
  * Groups the objects that are new since the watermark by where they hang:
@@ -58,7 +61,9 @@ export function analyzeRetainers (g: HeapGraph, options: AnalyzeOptions): Retain
   const anchor = new Uint32Array(g.nodeCount).fill(UNVISITED)
   const pathIds = new Map<number, number>()
   const paths = new PathTable(tree, labels)
-  const clusters: Array<{ count: number, selfSize: number, objects: Map<string, number> }> = []
+  // Steps below the anchor, for ordering a cluster's objects (capped: only the first few matter).
+  const depth = new Uint8Array(g.nodeCount)
+  const clusters: Array<{ count: number, selfSize: number, objects: Map<string, { count: number, depth: number }> }> = []
   let newNodes = 0
   let newBytes = 0
   for (let k = 0; k < tree.reached; k++) {
@@ -72,6 +77,8 @@ export function analyzeRetainers (g: HeapGraph, options: AnalyzeOptions): Retain
     }
     const a = anchor[p] as number
     anchor[n] = a
+    const d = a === p ? 1 : Math.min(255, (depth[p] as number) + 1)
+    depth[n] = d
     newNodes++
     const size = g.nodeSelfSize[n] as number
     newBytes += size
@@ -88,7 +95,12 @@ export function analyzeRetainers (g: HeapGraph, options: AnalyzeOptions): Retain
     cluster.count++
     cluster.selfSize += size
     const name = labels.node(n)
-    cluster.objects.set(name, (cluster.objects.get(name) ?? 0) + 1)
+    const seen = cluster.objects.get(name)
+    if (seen === undefined) cluster.objects.set(name, { count: 1, depth: d })
+    else {
+      seen.count++
+      if (d < seen.depth) seen.depth = d
+    }
   }
   const ranked: RetainerCluster[] = []
   clusters.forEach((c, pathId) => {
@@ -98,7 +110,8 @@ export function analyzeRetainers (g: HeapGraph, options: AnalyzeOptions): Retain
       steps,
       count: c.count,
       selfSize: c.selfSize,
-      objects: [...c.objects].sort((x, y) => y[1] - x[1]).slice(0, OBJECT_NAMES).map(([name, count]) => ({ name, count }))
+      objects: [...c.objects].sort((x, y) => x[1].depth - y[1].depth || y[1].count - x[1].count)
+        .slice(0, OBJECT_NAMES).map(([name, o]) => ({ name, count: o.count }))
     })
   })
   ranked.sort((x, y) => y.selfSize - x.selfSize || y.count - x.count)

@@ -1,34 +1,39 @@
 /**
  * What a heap snapshot will cost, from the heap's size alone, before anything
- * is done. The rates are measured (docs/leak-watch.md, "Deep mode"): per
- * heap node, 3.0-4.4 µs of stall while V8 builds and writes the snapshot and
- * 220-365 B of extra memory for V8's copy of the graph; then about 70 B of
- * file and the worker's typed arrays. Nodes per heap byte vary from 33 B (small
- * objects) to 95 B (mostly code) a node: until this process has measured its
- * own, the dense end is assumed, so the first estimate errs high.
+ * is done. The rates are measured (docs/leak-watch.md, "Deep mode"; `npm run
+ * bench` prints them against this estimate): per heap node, 3 to 8 µs of stall
+ * while V8 builds and writes the snapshot (the higher figures on a busy
+ * machine), up to twice that for a process's first snapshot (V8 numbers every
+ * object then), and 610 to 670 B of extra peak memory (V8's copy of the graph,
+ * then the worker's parse); about 70 B of file. Nodes per heap byte vary from 33 B (small objects) to 95 B (mostly
+ * code) a node: until this registration has measured its own, the dense end is
+ * assumed, so the first estimate errs high.
  */
 
 export const DEFAULT_HEAP_BYTES_PER_NODE = 35
-export const STALL_US_PER_NODE = 4
-export const V8_BYTES_PER_NODE = 365
+export const STALL_US_PER_NODE = 5
+/** A process's first snapshot: V8 assigns every object its id. */
+export const FIRST_SNAPSHOT_STALL_FACTOR = 2
+/** A measured rate varies by up to this much from one snapshot to the next on a busy machine. */
+export const MEASURED_STALL_MARGIN = 1.5
+export const EXTRA_BYTES_PER_NODE = 700
 export const FILE_BYTES_PER_NODE = 70
-/** The worker: typed arrays (node and edge columns, breadth-first arrays) and the names it decodes. */
-export const PARSE_BYTES_PER_NODE = 120
 
 export interface Estimate {
   readonly heapUsed: number
   readonly nodes: number
   readonly stallMs: number
-  /** The larger of V8's snapshot graph (during the stall) and the worker's parse (after it). */
+  /** Peak memory above the heap's: V8's snapshot graph during the stall, then the worker's parse. */
   readonly extraBytes: number
   readonly fileBytes: number
   /** Where the node count came from. */
   readonly basis: 'assumed' | 'measured'
 }
 
-/** Rates this process measured on its previous snapshot; absent before the first. */
+/** Rates this registration measured on its previous snapshot; absent before the first. */
 export interface Measured {
   readonly heapBytesPerNode: number
+  /** As a later snapshot would stall: a first snapshot's rate is divided by FIRST_SNAPSHOT_STALL_FACTOR. */
   readonly stallUsPerNode: number
 }
 
@@ -36,12 +41,14 @@ export function estimate (heapUsed: number, measured?: Measured): Estimate {
   const perNode = measured?.heapBytesPerNode ?? DEFAULT_HEAP_BYTES_PER_NODE
   const nodes = Math.ceil(heapUsed / perNode)
   // A measured stall rate below the table's would promise too much on a busier heap: take the larger.
-  const usPerNode = Math.max(STALL_US_PER_NODE, measured?.stallUsPerNode ?? 0)
+  const usPerNode = measured === undefined
+    ? STALL_US_PER_NODE * FIRST_SNAPSHOT_STALL_FACTOR
+    : Math.max(STALL_US_PER_NODE, measured.stallUsPerNode) * MEASURED_STALL_MARGIN
   return {
     heapUsed,
     nodes,
     stallMs: Math.ceil(nodes * usPerNode / 1000),
-    extraBytes: nodes * Math.max(V8_BYTES_PER_NODE, PARSE_BYTES_PER_NODE),
+    extraBytes: nodes * EXTRA_BYTES_PER_NODE,
     fileBytes: nodes * FILE_BYTES_PER_NODE,
     basis: measured === undefined ? 'assumed' : 'measured'
   }
