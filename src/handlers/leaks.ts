@@ -3,7 +3,8 @@ import { formatDuration } from '../duration.js'
 import { parseChoice, type Query } from '../http/params.js'
 import { sendProfile, sendText } from '../http/reply.js'
 import type { LeakReportWithHolders } from '../census/verdict.js'
-import { THRESHOLDS } from '../leaks/analysis.js'
+import { type Suspect, THRESHOLDS, type ViaFrame } from '../leaks/analysis.js'
+import type { Origin } from '../leaks/origin.js'
 import type { LeakWatch } from '../leaks/watch.js'
 import type { MakeHandler } from './handler.js'
 
@@ -11,6 +12,39 @@ const MB = 1024 * 1024
 
 function mb (bytes: number): string {
   return `${bytes >= 0 ? '' : '-'}${(Math.abs(bytes) / MB).toFixed(Math.abs(bytes) >= 100 * MB ? 0 : 1)} MB`
+}
+
+/** Suspect groups in the order a reader acts on them: the app's own code first. */
+const ORIGIN_GROUPS: ReadonlyArray<readonly [Origin, string]> = [
+  ['app', "in the app's own code"],
+  ['dependency', 'in dependencies (a package allocated it)'],
+  ['node', "in Node's own JavaScript (node: files)"],
+  ['native', "native: memory V8 or Node's C++ allocated outside JavaScript ((V8 API): the HTTP parser's header and URL strings, for one)"]
+]
+
+/** What a node or native suspect with no app frame on its stack usually means. */
+const PILE_UP = "no frame of the app's code on its stack: requests, sockets or buffers pile up: look at who keeps them (the 'kept by' lines below)"
+
+function frameText (f: ViaFrame): string {
+  return `${f.function}  ${f.file === '' ? '(no file)' : `${f.file}:${f.line}`}`
+}
+
+/** The suspects grouped by origin, app first, each most certain first, with the way from each to the app's code. */
+function suspectLines (suspects: readonly Suspect[]): string[] {
+  if (suspects.length === 0) return ['no suspects']
+  const lines = ['suspects, by origin (the app\'s code first), most certain first in each:']
+  for (const [origin, title] of ORIGIN_GROUPS) {
+    const group = suspects.filter((s) => s.origin === origin)
+    if (group.length === 0) continue
+    lines.push(`  ${title}:`)
+    for (const s of group) {
+      const pkg = s.package === null ? '' : `package ${s.package}, `
+      lines.push(`  ${mb(s.growthBytes).padStart(9)}  ${(mb(s.bytesPerHour) + '/h').padStart(11)}  ${s.function}  ${s.file === '' ? '(no file)' : `${s.file}:${s.line}`}  (${pkg}p=${s.p.toPrecision(2)}, second half p=${s.recentP.toPrecision(2)})`)
+      if ((origin === 'node' || origin === 'native') && !s.viaReachesApp) lines.push(`               ${PILE_UP}`)
+      s.via.forEach((f, i) => lines.push(`               ${i === 0 ? 'via' : ' <-'} ${frameText(f)}`))
+    }
+  }
+  return lines
 }
 
 /** /leaks?debug=1: the report in words, for a terminal. */
@@ -23,10 +57,7 @@ function reportText (report: LeakReportWithHolders, watch: LeakWatch, evidence: 
     lines.push(`post-GC heap: ${mb(report.heap.firstBytes)} -> ${mb(report.heap.lastBytes)}, trend ${mb(report.heap.postGcSlopeBytesPerHour)}/h (p=${report.heap.p.toPrecision(2)})`)
   }
   if (report.verdict === 'warming-up') lines.push(`a verdict needs ${THRESHOLDS.minCaptures} captures taken right after a major GC`)
-  lines.push('', report.suspects.length === 0 ? 'no suspects' : 'suspects, most certain first:')
-  for (const s of report.suspects) {
-    lines.push(`  ${mb(s.growthBytes).padStart(9)}  ${(mb(s.bytesPerHour) + '/h').padStart(11)}  ${s.function}  ${s.file}:${s.line}  (p=${s.p.toPrecision(2)}, second half p=${s.recentP.toPrecision(2)})`)
-  }
+  lines.push('', ...suspectLines(report.suspects))
   lines.push('', report.holders.length === 0 ? 'kept by: no collection keeps growing' : 'kept by (collections whose size keeps rising, most certain first):')
   for (const h of report.holders) {
     const sample = [h.sample.keys.length > 0 ? `keys ${h.sample.keys.join(', ')}` : '', h.sample.values.length > 0 ? `values ${h.sample.values.join(', ')}` : ''].filter((x) => x !== '').join('; ')

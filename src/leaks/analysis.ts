@@ -1,15 +1,36 @@
 import type { Frame } from '../pprof/frames.js'
-import type { CaptureRing } from './ring.js'
+import { type Origin, originOf } from './origin.js'
+import type { Capture, CaptureRing } from './ring.js'
 import { mannKendall, theilSen } from './trend.js'
 
 /** The verdict's words are fixed: tools outside the project read them. */
 export type Verdict = 'growing' | 'steady' | 'warming-up'
+
+/** One frame of a suspect's allocation stack. */
+export interface ViaFrame {
+  readonly function: string
+  readonly file: string
+  readonly line: number
+}
 
 export interface Suspect {
   /** The function that allocated what is kept, and where it starts. */
   readonly function: string
   readonly file: string
   readonly line: number
+  /** Whose code allocated it: the app's, a dependency's, Node's own JavaScript, or native code (`(V8 API)`). */
+  readonly origin: Origin
+  /** The dependency's package name (`@scope/name` when scoped), from its last node_modules segment; null otherwise. */
+  readonly package: string | null
+  /**
+   * Its heaviest allocation stack (by bytes in the newest capture), leaf first, up to and including the first
+   * frame of the app's own code (at most VIA_FRAMES frames: the leaf's side, then that frame). A native leaf
+   * (`(V8 API)`) is left out: `via` starts with the JavaScript frame the sampler recorded around it, if any.
+   * With no app frame on the stack, it runs to the stack's root (bounded the same way).
+   */
+  readonly via: readonly ViaFrame[]
+  /** Whether `via` ends in the app's own code. */
+  readonly viaReachesApp: boolean
   /** Growth over the ring's window, by the trend line (Theil–Sen), in bytes. */
   readonly growthBytes: number
   readonly bytesPerHour: number
@@ -52,6 +73,8 @@ export interface LeakReport {
 }
 
 const CHART_SITES = 5
+/** The longest `via` chain: a reader needs the way from the allocation to the app, not the whole stack. */
+export const VIA_FRAMES = 12
 
 /** Tuning, in one place (test/leaks.test.ts holds them to their leaks and leak-free twins). */
 export const THRESHOLDS = Object.freeze({
@@ -79,6 +102,21 @@ function siteOf (frame: Frame): { function: string, file: string, line: number }
   return { function: frame.name === '' ? '(anonymous)' : frame.name, file: frame.file, line: frame.functionLine || frame.line }
 }
 
+/**
+ * The way from an allocation to the app's code: the stack's frames from the
+ * leaf (or, for a native leaf, the frame above it) to the first app frame.
+ */
+export function viaOf (stack: readonly Frame[]): { via: ViaFrame[], viaReachesApp: boolean } {
+  const leaf = stack[0]
+  const from = leaf !== undefined && originOf(leaf.file).origin === 'native' ? 1 : 0
+  const frames = stack.slice(from)
+  const app = frames.findIndex((f) => originOf(f.file).origin === 'app')
+  const chain = app < 0
+    ? frames.slice(0, VIA_FRAMES)
+    : app < VIA_FRAMES ? frames.slice(0, app + 1) : [...frames.slice(0, VIA_FRAMES - 1), frames[app] as Frame]
+  return { via: chain.map(siteOf), viaReachesApp: app >= 0 }
+}
+
 interface Trend { slopePerMs: number, p: number, recentP: number, recentSlope: number }
 
 function trendOf (ts: readonly number[], ys: readonly number[]): Trend {
@@ -89,6 +127,33 @@ function trendOf (ts: readonly number[], ys: readonly number[]): Trend {
     recentP: mannKendall(ys.slice(half)).pIncreasing,
     recentSlope: theilSen(ts.slice(half), ys.slice(half))
   }
+}
+
+/**
+ * Per site, its heaviest stack across the window: the most bytes in the newest
+ * capture, then the most over the window (a site's stacks all hold its leaf).
+ */
+function heaviestStacks (captures: readonly Capture[], siteOfStack: ReadonlyMap<number, Site>, wanted: ReadonlySet<Site>): Map<Site, number> {
+  const weight = new Map<number, { newest: number, total: number }>()
+  captures.forEach((capture, index) => {
+    const newest = index === captures.length - 1
+    for (let i = 0; i < capture.stackIds.length; i++) {
+      const stackId = capture.stackIds[i] as number
+      if (!wanted.has(siteOfStack.get(stackId) as Site)) continue
+      const bytes = capture.values[2 * i + 1] as number
+      const w = weight.get(stackId) ?? { newest: 0, total: 0 }
+      w.total += bytes
+      if (newest) w.newest += bytes
+      weight.set(stackId, w)
+    }
+  })
+  const best = new Map<Site, { stackId: number, newest: number, total: number }>()
+  for (const [stackId, w] of weight) {
+    const site = siteOfStack.get(stackId) as Site
+    const current = best.get(site)
+    if (current === undefined || w.newest > current.newest || (w.newest === current.newest && w.total > current.total)) best.set(site, { stackId, ...w })
+  }
+  return new Map([...best].map(([site, b]) => [site, b.stackId]))
 }
 
 /**
@@ -117,14 +182,21 @@ export function analyze (ring: CaptureRing, intervalBytes: number): LeakReport {
   }
   // Bytes per site per capture.
   const sites = new Map<string, Site>()
+  // Each stack's site, once per analysis (a stack recurs in most captures).
+  const siteOfStack = new Map<number, Site>()
   captures.forEach((capture, index) => {
     for (let i = 0; i < capture.stackIds.length; i++) {
-      const leaf = ring.leafFrame(capture.stackIds[i] as number)
-      const key = siteKey(leaf)
-      let site = sites.get(key)
+      const stackId = capture.stackIds[i] as number
+      let site = siteOfStack.get(stackId)
       if (site === undefined) {
-        site = { frame: leaf, bytes: new Float64Array(captures.length) }
-        sites.set(key, site)
+        const leaf = ring.leafFrame(stackId)
+        const key = siteKey(leaf)
+        site = sites.get(key)
+        if (site === undefined) {
+          site = { frame: leaf, bytes: new Float64Array(captures.length) }
+          sites.set(key, site)
+        }
+        siteOfStack.set(stackId, site)
       }
       site.bytes[index] = (site.bytes[index] as number) + (capture.values[2 * i + 1] as number)
     }
@@ -145,8 +217,11 @@ export function analyze (ring: CaptureRing, intervalBytes: number): LeakReport {
   const rising = candidates
     .filter(({ trend }) => trend.p < alpha && trend.recentP < THRESHOLDS.recentAlpha && trend.recentSlope > 0)
     .sort((x, y) => x.trend.p - y.trend.p || y.trend.slopePerMs - x.trend.slopePerMs)
+  const heaviest = heaviestStacks(captures, siteOfStack, new Set(rising.map((r) => r.site)))
   const suspects: Suspect[] = rising.map(({ site, trend }) => ({
     ...siteOf(site.frame),
+    ...originOf(site.frame.file),
+    ...viaOf(ring.stackFrames(heaviest.get(site) as number)),
     growthBytes: Math.round(trend.slopePerMs * spanMs),
     bytesPerHour: Math.round(trend.slopePerMs * HOUR_MS),
     firstBytes: site.bytes[0] as number,
