@@ -11,6 +11,7 @@ declare namespace fastifyPprof {
   export type PprofAuthValidator = Esm.PprofAuthValidator
   export type AuthRateLimit = Esm.AuthRateLimit
   export type LeakWatchOptions = Esm.LeakWatchOptions
+  export type RetainersOptions = Esm.RetainersOptions
   export const errors: typeof Esm.errors
   export const DEFAULTS: typeof Esm.DEFAULTS
   export const fastifyPprof: FastifyPprofPlugin

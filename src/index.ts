@@ -30,4 +30,4 @@ const plugin: FastifyPluginAsync<FastifyPprofOptions> = async (app, opts) => {
 export const fastifyPprof = Object.assign(fp(plugin, { fastify: '5.x', name: 'fastify-pprof' }), { errors, DEFAULTS })
 export default fastifyPprof
 export { errors, DEFAULTS }
-export type { AuthRateLimit, FastifyPprofOptions, LeakWatchOptions, PprofAuth, PprofAuthCredentials, PprofAuthValidator } from './options.js'
+export type { AuthRateLimit, FastifyPprofOptions, LeakWatchOptions, PprofAuth, PprofAuthCredentials, PprofAuthValidator, RetainersOptions } from './options.js'

@@ -42,12 +42,18 @@ interface Answer {
 const leftovers = (): string[] => readdirSync(dir as string)
 
 describe('GET /debug/leaks/retainers', () => {
-  it('is off unless enabled', async () => {
-    const app = await build({ leakWatch: { dir: dir as string } })
+  it('is off unless enabled, and a HEAD takes no snapshot', async () => {
+    const off = await build({ leakWatch: { dir: dir as string } })
+    const on = await build({ leakWatch: { dir: dir as string }, retainers: true })
     try {
-      expect((await app.inject('/debug/leaks/retainers')).statusCode).toBe(404)
+      expect((await off.inject('/debug/leaks/retainers')).statusCode).toBe(404)
+      const head = await on.inject({ method: 'HEAD', url: '/debug/leaks/retainers' })
+      expect(head.statusCode).toBe(200)
+      // Had it taken one, the next call would not be the base.
+      expect((await on.inject('/debug/leaks/retainers')).json<Answer>().baseline).toBe(true)
     } finally {
-      await app.close()
+      await off.close()
+      await on.close()
     }
   })
 

@@ -60,6 +60,8 @@ export const retainers: MakeHandler = (ctx) => {
 
   return async (request, reply) => {
     if (limits === false) throw new errors.FST_PPROF_UNKNOWN_PROFILE()
+    // A HEAD (a link checker, a probe) must not stop the event loop for a snapshot.
+    if (request.method === 'HEAD') return reply.header('content-type', 'application/json; charset=utf-8').send()
     const debug = parseChoice(request.query as Query, 'debug', [0, 1])
     const cost = estimate(getHeapStatistics().used_heap_size, memory.measured)
     const over: string[] = []
@@ -123,7 +125,10 @@ export const retainers: MakeHandler = (ctx) => {
       return reply.header('content-type', 'application/json; charset=utf-8').send(answer)
     } catch (err) {
       const reason: unknown = lease.signal.reason
-      if (!(reason instanceof Interrupted)) throw err
+      if (!(reason instanceof Interrupted)) {
+        // The worker's own failures (a snapshot it cannot read, a crash) are the profiler's, not a bug of the route.
+        throw err instanceof Error && !('statusCode' in err) ? new errors.FST_PPROF_PROFILER_FAILED(`retainer analysis: ${err.message}`) : err
+      }
       if (reason.by === 'shutdown') throw new errors.FST_PPROF_SHUTTING_DOWN()
       request.log.info({ url: request.url }, 'fastify-pprof: client went away; retainer analysis stopped')
       reply.hijack()
