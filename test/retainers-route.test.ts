@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { heavyHolder } from '../src/profiler/process-guard.js'
 import { build } from './support/app.js'
 import { until } from './support/wait.js'
@@ -76,6 +76,21 @@ describe('GET /debug/leaks/retainers', () => {
       expect(leftovers()).toEqual([])
       expect(heavyHolder()).toBeUndefined()
     } finally {
+      await app.close()
+    }
+  })
+
+  it('answers 503 before writing anything when the machine has not the memory the estimate needs', async () => {
+    const freemem = vi.spyOn(os, 'freemem').mockReturnValue(1024 * 1024)
+    const app = await build({ leakWatch: { dir: dir as string }, retainers: { maxStallSeconds: 3600, maxExtraMemoryMB: 1_000_000 } })
+    try {
+      const res = await app.inject('/debug/leaks/retainers')
+      expect(res.statusCode).toBe(503)
+      expect(res.payload).toMatch(/^not enough memory for a heap snapshot: needs about \d+ MB, 1 MB available\n$/)
+      expect(leftovers()).toEqual([])
+      expect(heavyHolder()).toBeUndefined()
+    } finally {
+      freemem.mockRestore()
       await app.close()
     }
   })
