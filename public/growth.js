@@ -25,6 +25,56 @@ export function verdictText (report) {
   return `Growing: ${top.function} (${where}) grew ${formatBytes(top.growthBytes)} over ${window}, ${formatBytes(top.bytesPerHour)} per hour.`
 }
 
+// Suspects by whose code allocated them (/leaks' origin), in the order a reader acts on them.
+const ORIGIN_TITLES = [
+  ['app', "In the app's own code"],
+  ['dependency', 'In dependencies'],
+  ['node', "In Node's own JavaScript"],
+  ['native', "Native: allocated by V8 or Node's C++ outside JavaScript"]
+]
+const PILE_UP = "No frame of the app's code is on its allocation stack: requests, sockets or buffers pile up. Look at who keeps them (Kept by)."
+
+/** Whose code allocated a suspect, in words. */
+export function originText (suspect) {
+  if (suspect.origin === 'dependency') return `allocated in the package ${suspect.package ?? 'under node_modules'}`
+  if (suspect.origin === 'node') return `allocated in Node's own JavaScript (${suspect.file}): memory Node makes for requests, sockets, streams or buffers`
+  if (suspect.origin === 'native') return "native memory allocated by Node's C++ outside JavaScript (V8 API), such as the header and URL strings of its HTTP parser"
+  return "allocated in the app's own code"
+}
+
+/** The suspects grouped by origin, app first: [{ origin, title, suspects }], groups with none left out. */
+export function suspectGroups (suspects) {
+  return ORIGIN_TITLES.map(([origin, title]) => ({ origin, title, suspects: suspects.filter((s) => s.origin === origin) }))
+    .filter((g) => g.suspects.length > 0)
+}
+
+/** The top suspect in words: what it is, then its way to the app's code, one line a frame. */
+export function topSuspectLines (suspect) {
+  const where = (f) => (f.file === '' ? f.function : `${f.function} (${f.file}:${f.line})`)
+  const lines = [`${where(suspect)}: ${originText(suspect)}.`]
+  if ((suspect.origin === 'node' || suspect.origin === 'native') && !suspect.viaReachesApp) lines.push(PILE_UP)
+  suspect.via.forEach((f, i) => lines.push(`${i === 0 ? 'via' : 'called by'} ${where(f)}`))
+  return lines
+}
+
+/** The suspects card: groups by origin, then the top suspect's way to the app. */
+function showSuspects (card, box, suspects) {
+  card.hidden = suspects.length === 0
+  if (suspects.length === 0) return box.replaceChildren()
+  const blocks = suspectGroups(suspects).map((group) => {
+    const div = el('div', 'suspect-group')
+    div.dataset.origin = group.origin
+    const list = el('ul')
+    for (const s of group.suspects) list.append(el('li', '', `${s.function}${s.package ? ` [${s.package}]` : ''} ${s.file === '' ? '' : `${s.file.slice(s.file.lastIndexOf('/') + 1)}:${s.line} `}+${formatBytes(s.growthBytes)}`))
+    div.append(el('h4', '', group.title), list)
+    return div
+  })
+  const top = el('div', 'top-suspect')
+  const [first, ...rest] = topSuspectLines(suspects[0])
+  top.append(el('p', '', `Top suspect: ${first}`), ...rest.map((line) => el('p', line.startsWith('via') || line.startsWith('called by') ? 'via' : 'hint', line)))
+  box.replaceChildren(top, ...blocks)
+}
+
 export function startGrowth ({ root, onSince, onOldest, pollMs }) {
   const verdict = root.querySelector('#leak-verdict')
   const chartBox = root.querySelector('[data-chart="growth"]')
@@ -99,6 +149,7 @@ export function startGrowth ({ root, onSince, onOldest, pollMs }) {
         listCaptures(report)
       }
       listEvidence(report)
+      showSuspects(root.querySelector('#leak-suspects-card'), root.querySelector('#leak-suspects'), report.suspects)
       const oldest = report.timeline[0]
       onOldest?.(oldest === undefined ? null : { at: oldest.at })
     } catch (err) {

@@ -32,6 +32,12 @@ describe.skipIf(!requireChromium())('the Growth over time panel', () => {
       const verdict = page.locator('#leak-verdict[data-verdict="growing"]')
       await verdict.waitFor({ timeout: 60_000 })
       expect(await verdict.textContent()).toMatch(/^Growing: rememberRequestForLeakTest \(app\.mjs:\d+\) grew [\d.]+ ?[kMG]?B over /)
+      // Whose code allocated it, the app's first, and the way to the app's code.
+      const suspects = page.locator('#leak-suspects-card:not([hidden])')
+      await suspects.waitFor({ timeout: 20_000 })
+      expect(await suspects.locator('.top-suspect p').first().textContent()).toMatch(/^Top suspect: rememberRequestForLeakTest \(.*app\.mjs:\d+\): allocated in the app's own code\.$/)
+      expect(await suspects.locator('.top-suspect p.via').first().textContent()).toMatch(/^via rememberRequestForLeakTest /)
+      expect(await suspects.locator('.suspect-group h4').first().textContent()).toBe("In the app's own code")
       await page.locator('[data-chart="growth"]').filter({ has: page.locator('canvas') }).waitFor()
       await expect.poll(async () => Number(await page.locator('[data-chart="growth"]').getAttribute('data-points')), { timeout: 20_000 }).toBeGreaterThanOrEqual(8)
       expect(await page.locator('[data-chart="growth"] canvas').count()).toBe(1)

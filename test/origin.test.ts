@@ -103,3 +103,35 @@ describe('suspects from a ring carry origin, package and via', () => {
     expect(byName.get('(V8 API)')).toMatchObject({ origin: 'native', package: null, viaReachesApp: false, via: [], file: '' })
   })
 })
+
+describe('the page says the same in words', async () => {
+  const growth = await import(new URL('../public/growth.js', import.meta.url).href) as {
+    suspectGroups: (s: object[]) => Array<{ origin: string, suspects: Array<{ function: string }> }>
+    topSuspectLines: (s: object) => string[]
+  }
+  const base = { growthBytes: 1, bytesPerHour: 1, firstBytes: 0, lastBytes: 1, p: 0, recentP: 0 }
+  const parser = { ...base, function: 'parserOnHeadersComplete', file: 'node:_http_common', line: 71, origin: 'node', package: null, via: [{ function: 'parserOnHeadersComplete', file: 'node:_http_common', line: 71 }], viaReachesApp: false }
+  const lib = { ...base, function: 'remember', file: '/a/node_modules/@x/memo/index.js', line: 9, origin: 'dependency', package: '@x/memo', via: [{ function: 'remember', file: '/a/node_modules/@x/memo/index.js', line: 9 }, { function: 'handler', file: '/a/server.js', line: 3 }], viaReachesApp: true }
+  const v8api = { ...base, function: '(V8 API)', file: '', line: 0, origin: 'native', package: null, via: [], viaReachesApp: false }
+  const own = { ...base, function: 'keep', file: '/a/cache.js', line: 2, origin: 'app', package: null, via: [{ function: 'keep', file: '/a/cache.js', line: 2 }], viaReachesApp: true }
+
+  it('groups suspects by origin, the app\'s first, keeping their order inside a group', () => {
+    expect(growth.suspectGroups([parser, v8api, lib, own]).map((g) => [g.origin, g.suspects.map((s) => s.function)])).toEqual([
+      ['app', ['keep']], ['dependency', ['remember']], ['node', ['parserOnHeadersComplete']], ['native', ['(V8 API)']]
+    ])
+  })
+
+  it('words the top suspect and its way to the app, and where to look when there is none', () => {
+    expect(growth.topSuspectLines(lib)).toEqual([
+      'remember (/a/node_modules/@x/memo/index.js:9): allocated in the package @x/memo.',
+      'via remember (/a/node_modules/@x/memo/index.js:9)',
+      'called by handler (/a/server.js:3)'
+    ])
+    expect(growth.topSuspectLines(parser).slice(0, 2)).toEqual([
+      'parserOnHeadersComplete (node:_http_common:71): allocated in Node\'s own JavaScript (node:_http_common): memory Node makes for requests, sockets, streams or buffers.',
+      'No frame of the app\'s code is on its allocation stack: requests, sockets or buffers pile up. Look at who keeps them (Kept by).'
+    ])
+    expect(growth.topSuspectLines(v8api)[0]).toBe('(V8 API): native memory allocated by Node\'s C++ outside JavaScript (V8 API), such as the header and URL strings of its HTTP parser.')
+    expect(growth.topSuspectLines(v8api)).toHaveLength(2)
+  })
+})
