@@ -57,6 +57,7 @@ const OBJECT_NAMES = 10
 export function analyzeRetainers (g: HeapGraph, options: AnalyzeOptions): RetainerAnalysis {
   const tree = shortestRetainers(g)
   const labels = new Labels(g)
+  const code = g.nodeTypes.indexOf('code')
   const { watermark } = options
   const anchor = new Uint32Array(g.nodeCount).fill(UNVISITED)
   const pathIds = new Map<number, number>()
@@ -73,6 +74,13 @@ export function analyzeRetainers (g: HeapGraph, options: AnalyzeOptions): Retain
     // Even ids are the embedder's C++ nodes, numbered from hashes: never new, whatever their value.
     if (id <= watermark || (id & 1) === 0 || p === UNVISITED) {
       anchor[n] = n
+      continue
+    }
+    // Code V8 compiled since is new but is no one's leak: walked through, never counted (its self size
+    // would put lazily compiled functions above a leak's small objects).
+    if (g.nodeType[n] === code) {
+      anchor[n] = anchor[p] as number
+      depth[n] = depth[p] as number
       continue
     }
     const a = anchor[p] as number

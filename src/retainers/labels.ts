@@ -8,12 +8,13 @@ import type { HeapGraph } from './graph.js'
  * otherwise print the tokens.
  */
 
-// More named properties than this and an object is a dictionary: its keys are data, not names.
-const DICTIONARY_KEYS = 64
+// More named properties than this and an object is a dictionary: its keys are data, not names. (A Fastify
+// instance has about a hundred, its decorations among them: those are names.)
+const DICTIONARY_KEYS = 256
 const MAX_LABEL = 80
-// A key with a run of digits reads as an id or a token, not as a name someone wrote.
+// A key with a run of digits, or a long one with digits, reads as an id or a token, not as a name someone wrote.
 const IDENTIFIER = /^[A-Za-z_$#][\w$]{0,47}$/
-const DIGITS = /\d{4}/
+const TOKEN = /\d{3}|^(?=.*\d).{16,}$/
 
 const KIND_LABEL: Readonly<Record<string, string>> = {
   string: '(string)',
@@ -65,7 +66,7 @@ export class Labels {
     if (/^\d+$/.test(name)) return '[]'
     // An ephemeron's edge names both objects by snapshot id: one label for all of them, so they cluster.
     if (name.includes('part of key')) return '(WeakMap entry)'
-    if (kind === 'property' && (this.#isDictionary(from) || !IDENTIFIER.test(name) || DIGITS.test(name))) return '[key]'
+    if (kind === 'property' && (this.#isDictionary(from) || !IDENTIFIER.test(name) || TOKEN.test(name))) return '[key]'
     return clip(name)
   }
 
