@@ -15,7 +15,7 @@ import { startListening } from './support/child.js'
 
 const APP = fileURLToPath(new URL('fixtures/retainers/app.mjs', import.meta.url))
 const REPO = fileURLToPath(new URL('..', import.meta.url))
-const WARM_UP = 100
+const WARM_UP = 60
 const REQUESTS = 200
 
 interface Answer {
@@ -77,8 +77,8 @@ describe('deep mode stays quiet for the twins', () => {
   it.each([['cjs-map-forgotten', 'pending'], ['lru', 'lru'], ['fill-and-stop', 'filled']])('%s', async (pattern, variable) => {
     const answer = await run(pattern)
     const there = answer.clusters.filter((c) => c.path.includes(`› ${variable} ›`))
-    // Less than one object per request (what the smallest leak above leaves); the LRU keeps its last 50 entries,
-    // all of them new, about 150 objects.
+    // Less than one object per request (what the smallest leak above leaves); the LRU keeps its last 30 entries,
+    // all of them new, about 90 objects.
     for (const c of there) expect(c.count, c.path).toBeLessThan(REQUESTS)
   })
 })
