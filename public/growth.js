@@ -20,9 +20,29 @@ export function verdictText (report) {
   if (report.verdict === 'warming-up') return `Warming up: ${report.postGcCaptures} of the 8 captures taken right after a major GC that a verdict needs (${report.captures} in all, one every ${formatAge(report.intervalMs / 1000)}).`
   if (report.verdict === 'steady') return `Steady: no allocation site kept growing over the last ${window} (${report.postGcCaptures} captures after a major GC).`
   const top = report.suspects[0]
+  const holder = report.holders?.[0]
+  if (top === undefined && holder !== undefined) return `Growing: ${holderName(holder)} keeps growing: ${holder.entries} entries, ${holder.growth} added over the census's window.`
   if (top === undefined) return `Growing: the heap after GC rose ${formatBytes(report.heap.postGcSlopeBytesPerHour)} per hour over ${window}, spread over many sites.`
   const where = `${top.file.slice(top.file.lastIndexOf('/') + 1)}:${top.line}`
   return `Growing: ${top.function} (${where}) grew ${formatBytes(top.growthBytes)} over ${window}, ${formatBytes(top.bytesPerHour)} per hour.`
+}
+
+/** A holder as a reader names it: its kind and its path. */
+export function holderName (holder) {
+  return `${holder.kind === 'listeners' ? 'the listener list' : `the ${holder.kind}`} ${holder.path}`
+}
+
+/** The census's holders as table rows: path (with its file), kind, entries, growth, rate, what it holds. */
+export function holderRows (holders) {
+  return holders.map((h) => {
+    const tr = el('tr')
+    const where = el('td', 'path')
+    where.append(el('code', '', h.path))
+    if (h.file) where.append(el('div', 'hint', h.file))
+    const holds = [...h.sample.keys.map((k) => `key ${k}`), ...h.sample.values.map((v) => `value ${v}`)].join(', ')
+    tr.append(where, el('td', '', h.kind), el('td', 'num', String(h.entries)), el('td', 'num', `+${h.growth}`), el('td', 'num', String(h.entriesPerHour)), el('td', '', holds || '–'))
+    return tr
+  })
 }
 
 // Suspects by whose code allocated them (/leaks' origin), in the order a reader acts on them.
@@ -80,6 +100,8 @@ export function startGrowth ({ root, onSince, onOldest, pollMs }) {
   const chartBox = root.querySelector('[data-chart="growth"]')
   const captures = root.querySelector('#leak-captures')
   const evidence = root.querySelector('#leak-evidence')
+  const holders = root.querySelector('#leak-holders')
+  const holdersCard = root.querySelector('#leak-holders-card')
   let chart = null
   let chartSites = ''
   let shownAt = -1
@@ -150,6 +172,9 @@ export function startGrowth ({ root, onSince, onOldest, pollMs }) {
       }
       listEvidence(report)
       showSuspects(root.querySelector('#leak-suspects-card'), root.querySelector('#leak-suspects'), report.suspects)
+      const kept = report.holders ?? []
+      holders.replaceChildren(...holderRows(kept))
+      holdersCard.hidden = kept.length === 0
       const oldest = report.timeline[0]
       onOldest?.(oldest === undefined ? null : { at: oldest.at })
     } catch (err) {

@@ -119,3 +119,15 @@ describe('the page\'s words', () => {
     expect(format.formatValue(30e6, 'nanoseconds')).toBe('30ms')
   })
 })
+
+const growth = await load<{ verdictText: (r: object) => string, holderName: (h: object) => string }>('growth.js')
+
+describe('the Growth panel\'s words for holders', () => {
+  const holder = { path: 'module lib/memo.js › pending', file: 'lib/memo.js', kind: 'Map', entries: 900, growth: 800, entriesPerHour: 1000, sample: { keys: ['IncomingMessage'], values: ['Object'] } }
+  const report = { verdict: 'growing', window: { seconds: 120 }, postGcCaptures: 3, captures: 4, intervalMs: 1000, suspects: [], holders: [holder], heap: { postGcSlopeBytesPerHour: 0 } }
+
+  it('a verdict with a holder and no suspect names the holder', () => {
+    expect(growth.verdictText(report)).toBe('Growing: the Map module lib/memo.js › pending keeps growing: 900 entries, 800 added over the census\'s window.')
+    expect(growth.holderName({ ...holder, kind: 'listeners', path: 'app › bus › listeners \'config\'' })).toBe('the listener list app › bus › listeners \'config\'')
+  })
+})

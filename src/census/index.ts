@@ -1,4 +1,3 @@
-import { cpuUsage } from 'node:process'
 import { InspectorBridge } from './bridge.js'
 import { HolderHistory, type Holder } from './holders.js'
 import { type CensusRoots, censusRoots, cjsFiles, standardGlobals } from './roots.js'
@@ -24,7 +23,7 @@ export interface CensusStatus {
   readonly reason: string | null
   readonly censuses: number
   readonly collections: number
-  readonly last: (WalkStats & { readonly at: number, readonly durationMs: number, readonly cpuMs: number }) | null
+  readonly last: (WalkStats & { readonly at: number, readonly durationMs: number }) | null
 }
 
 // The census's share of one core at most, whatever the interval: 0.2 % at the 5-minute default on a small app.
@@ -96,7 +95,7 @@ export class Census {
   #schedule (): void {
     if (this.#stop.signal.aborted) return
     // At short intervals a census would take most of a core: it waits at least MAX_SHARE's worth of its own cost.
-    const delay = Math.max(this.#settings.intervalMs, (this.#last?.busyMs ?? 0) / MAX_SHARE)
+    const delay = Math.max(this.#settings.intervalMs, (this.#last?.cpuMs ?? 0) / MAX_SHARE)
     this.#timer = setTimeout(() => {
       this.runOnce().catch(() => {}).finally(() => this.#schedule())
     }, delay).unref()
@@ -106,7 +105,6 @@ export class Census {
     const bridge = this.#bridge
     if (bridge === undefined || this.#stop.signal.aborted) return
     const started = performance.now()
-    const cpu = cpuUsage()
     this.#standard ??= standardGlobals()
     bridge.allowScriptLookup()
     const limits: WalkLimits = { maxObjects: this.#settings.maxObjects, maxDepth: MAX_DEPTH }
@@ -116,8 +114,7 @@ export class Census {
       const { collections, stats } = await walk.run(censusRoots(this.#roots, this.#standard.names))
       const at = Date.now()
       this.history.add(at, collections)
-      const used = cpuUsage(cpu)
-      this.#last = { ...stats, at, durationMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 }
+      this.#last = { ...stats, at, durationMs: performance.now() - started }
     } catch (err) {
       if (!this.#stop.signal.aborted) this.#log.warn({ err }, 'fastify-pprof: census failed')
     }

@@ -29,6 +29,8 @@ export interface WalkStats {
   /** The longest the walk held the event loop at once, and the time it held it in all, ms. */
   readonly maxSliceMs: number
   readonly busyMs: number
+  /** CPU the process spent during the walk's slices, ms: its cost, whatever else the machine runs. */
+  readonly cpuMs: number
   /** The walk stopped at maxObjects: what it did not reach is not counted. */
   readonly truncated: boolean
 }
@@ -52,6 +54,8 @@ export class Identity {
   readonly #keyed = new WeakMap<object, Map<string, number>>()
   /** Per prototype: do its instances have private fields (learnt from one instance)? */
   readonly privateFields = new WeakMap<object, boolean>()
+  /** Per function, what the inspector said of it once: later censuses skip what cannot change. */
+  readonly functions = new WeakMap<object, FunctionFacts>()
   #next = 1
 
   of (value: object): number {
@@ -79,6 +83,18 @@ export class Identity {
   }
 }
 
+/**
+ * What a function's scopes are, learnt at its first census: Node's own and
+ * native functions are never asked about again, and a module's top-level
+ * function is skipped when another function of its module already showed
+ * that module's scope in this census (they share it).
+ */
+interface FunctionFacts {
+  readonly skip: boolean
+  /** Its only scope (besides the global one) is its module's: this file's. */
+  readonly moduleOnly: string | undefined
+}
+
 // Below this many entries a collection is looked into whole; above, only its first few (its sample).
 const LOOK_INTO_ALL = 64
 // An object's properties are walked whole up to this many (Fastify's instance has about a hundred); past it, it is a dictionary.
@@ -93,7 +109,7 @@ const BATCH = 16
 interface Item { readonly value: Walkable, readonly path: PathNode }
 
 type Plan =
-  | { readonly role: 'scopes', readonly item: Item, readonly file: string | undefined, readonly cjs: boolean }
+  | { readonly role: 'scopes', readonly item: Item, readonly file: string | undefined, readonly cjs: boolean, readonly key: string }
   | { readonly role: 'edge', readonly item: Item, readonly name: string }
 
 /**
@@ -114,6 +130,8 @@ export class CensusWalk {
   readonly #pending: Item[] = []
   readonly #found: Collection[] = []
   readonly #cjsFiles: ReadonlySet<string>
+  /** Modules whose scope this census has walked already. */
+  readonly #modulesWalked = new Set<string>()
   #head = 0
   #objects = 0
   #functions = 0
@@ -121,6 +139,7 @@ export class CensusWalk {
   #truncated = false
   #maxSliceMs = 0
   #busyMs = 0
+  #cpuMs = 0
 
   constructor (bridge: InspectorBridge, identity: Identity, limits: WalkLimits, signal: AbortSignal, skip: Iterable<object>, cjsFiles: ReadonlySet<string>, budgetMs = 3) {
     this.#bridge = bridge
@@ -135,6 +154,7 @@ export class CensusWalk {
   async run (roots: readonly Root[]): Promise<{ collections: Collection[], stats: WalkStats }> {
     for (const r of roots) this.#enqueue(r.value, r.path)
     let sliceStart = performance.now()
+    let sliceCpu = process.cpuUsage()
     let ticks = 0
     try {
       while (!this.#truncated && (this.#head < this.#queue.length || this.#pending.length > 0)) {
@@ -152,14 +172,15 @@ export class CensusWalk {
         if (flushed || (++ticks & 63) === 0) {
           const now = performance.now()
           if (now - sliceStart >= this.#budgetMs) {
-            this.#endSlice(now - sliceStart)
+            this.#endSlice(now - sliceStart, sliceCpu)
             await nextTurn()
             this.#signal.throwIfAborted()
             sliceStart = performance.now()
+            sliceCpu = process.cpuUsage()
           }
         }
       }
-      this.#endSlice(performance.now() - sliceStart)
+      this.#endSlice(performance.now() - sliceStart, sliceCpu)
     } finally {
       this.#queue.length = 0
       this.#pending.length = 0
@@ -172,12 +193,15 @@ export class CensusWalk {
         protocolCalls: this.#calls,
         maxSliceMs: this.#maxSliceMs,
         busyMs: this.#busyMs,
+        cpuMs: this.#cpuMs,
         truncated: this.#truncated
       }
     }
   }
 
-  #endSlice (ms: number): void {
+  #endSlice (ms: number, cpuAtStart: NodeJS.CpuUsage): void {
+    const cpu = process.cpuUsage(cpuAtStart)
+    this.#cpuMs += (cpu.user + cpu.system) / 1000
     this.#busyMs += ms
     if (ms > this.#maxSliceMs) this.#maxSliceMs = ms
   }
@@ -198,7 +222,9 @@ export class CensusWalk {
     if (isProxy(value)) return
     if (typeof value === 'function') {
       this.#functions++
-      this.#pending.push(item)
+      const facts = this.#identity.functions.get(value)
+      const known = facts !== undefined && (facts.skip || (facts.moduleOnly !== undefined && this.#modulesWalked.has(facts.moduleOnly)))
+      if (!known) this.#pending.push(item)
       this.#properties(value, path)
       return
     }
@@ -311,8 +337,10 @@ export class CensusWalk {
           const url = scriptId === undefined ? undefined : this.#bridge.scriptUrl(scriptId)
           // Node's own modules are not walked into: what the app keeps is reached through the app's functions.
           if (scopes !== undefined && url !== undefined && !url.startsWith('node:')) {
-            plans.push({ role: 'scopes', item, file: displayFile(url), cjs: this.#cjsFiles.has(url.startsWith('file://') ? fileURLToPath(url) : url) })
+            plans.push({ role: 'scopes', item, file: displayFile(url), cjs: this.#cjsFiles.has(url.startsWith('file://') ? fileURLToPath(url) : url), key: url })
             ids.push(scopes)
+          } else if (!plans.some((plan) => plan.item === item)) {
+            this.#identity.functions.set(item.value, { skip: true, moduleOnly: undefined })
           }
         } else {
           const proto = prototypeOf(item.value)
@@ -330,7 +358,11 @@ export class CensusWalk {
       plans.forEach((plan, i) => {
         const object = objects[i]
         if (plan.role === 'edge') this.#enqueue(object, child(plan.item.path, plan.name))
-        else if (isWalkable(object)) this.#scopes(object, plan.item.path, plan.file, plan.cjs)
+        else if (isWalkable(object)) {
+          const moduleOnly = this.#scopes(object, plan.item.path, plan.file, plan.cjs)
+          if (moduleOnly) this.#modulesWalked.add(plan.key)
+          this.#identity.functions.set(plan.item.value, { skip: false, moduleOnly: moduleOnly ? plan.key : undefined })
+        }
       })
     } finally {
       this.#bridge.release()
@@ -343,9 +375,12 @@ export class CensusWalk {
    * A function's scope chain, innermost first, the global scope last (walked
    * from globalThis instead). The module's own scope (ES module, or the
    * outermost closure of a CommonJS module) starts a new path, `module <file>`.
+   * True when the module's scope was its only one.
    */
-  #scopes (list: object, path: PathNode, file: string | undefined, cjs: boolean): void {
+  #scopes (list: object, path: PathNode, file: string | undefined, cjs: boolean): boolean {
     const length = lengthOf(list as unknown[])
+    let scopes = 0
+    let modules = 0
     let outermost = -1
     for (let i = 0; i < length; i++) {
       const description = dataValue(dataValue(list, String(i)) as object, 'description')
@@ -358,9 +393,12 @@ export class CensusWalk {
       const object = dataValue(scope, 'object')
       if (!isWalkable(object) || typeof description !== 'string' || description === 'Global') continue
       const isModule = file !== undefined && (description === 'Module' || (cjs && i === outermost))
+      scopes++
+      if (isModule) modules++
       const scopePath = isModule ? moduleRoot(path, file) : child(path, '(closure)')
       for (const key of keysOf(object)) this.#enqueue(dataValue(object, key), child(scopePath, keyName(key)))
     }
+    return scopes === 1 && modules === 1
   }
 }
 

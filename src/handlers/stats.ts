@@ -37,6 +37,7 @@ function censusStats (ctx: PprofContext): Record<string, unknown> {
     lastObjects: last?.objects ?? null,
     lastFunctions: last?.functions ?? null,
     lastBusyMs: last === null ? null : Math.round(last.busyMs),
+    lastCpuMs: last === null ? null : Math.round(last.cpuMs),
     lastMaxSliceMs: last === null ? null : Math.round(last.maxSliceMs * 10) / 10,
     lastTruncated: last?.truncated ?? null
   }
