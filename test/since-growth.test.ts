@@ -34,28 +34,29 @@ describe('what grew since, robust to churn', () => {
     const growth = robustGrowthSince(ring, 0, frames)
     expect(growth).toBeDefined()
     const sites = byLeaf(frames, growth?.stacks as StackSet)
-    // Ends: the 3 captures nearest 0 s (0, 10, 20 s) and the 3 newest (90, 100, 110 s): medians at 10 s and 100 s.
-    expect(sites.get('leak')).toBeCloseTo(0.2 * MB * 9, -3)
+    // Ends: the first third (0 to 30 s, median 0.3 MB at 15 s) and the last (80 to 110 s, 1.9 MB at 95 s); the
+    // slope times the 110 s span is the leak's growth, 2.2 MB.
+    expect(sites.get('leak')).toBeCloseTo(0.2 * MB * 11, -3)
     expect(sites.get('churn') ?? 0).toBe(0)
-    expect(Number(growth?.meta.durationNanos) / 1e9).toBe(90)
+    expect(Number(growth?.meta.durationNanos) / 1e9).toBe(110)
     const comments = growth?.meta.comments ?? []
-    expect(comments[0]).toMatch(/^Heap growth over 1m30s, from .* per stack, the median of the 3 newest post-GC captures \(.*\) less the median of the 3 post-GC captures nearest /)
+    expect(comments[0]).toMatch(/^Heap growth over 1m50s, from .* by a resistant line through 12 post-GC captures .* per stack, the median of the last 4 \(.*\) less the median of the first 4 /)
     expect(comments[1]).toMatch(/weighted by its trend over the 12 post-GC captures .*Mann–Kendall/)
   })
 
-  it('keeps a steady shrink, and medians alone below five captures', () => {
+  it('keeps a steady shrink, and medians alone below eight captures', () => {
     const ring = new CaptureRing(100)
     for (let i = 0; i < 8; i++) capture(ring, 1000 * i, { freed: (8 - i) * MB, flat: MB })
     const frames = new FrameTable()
     const sites = byLeaf(frames, robustGrowthSince(ring, 0, frames)?.stacks as StackSet)
-    expect(sites.get('freed')).toBe(-5 * MB)
+    expect(sites.get('freed')).toBe(-7 * MB)
     expect(sites.has('flat')).toBe(false)
 
     const few = new CaptureRing(100)
     for (let i = 0; i < 4; i++) capture(few, 1000 * i, { a: i * MB })
     const f2 = new FrameTable()
     const g = robustGrowthSince(few, 0, f2)
-    expect(byLeaf(f2, g?.stacks as StackSet).get('a')).toBe(2 * MB)
+    expect(byLeaf(f2, g?.stacks as StackSet).get('a')).toBe(3 * MB)
     expect(g?.meta.comments?.[1]).toMatch(/too few to test each function's trend/)
   })
 
@@ -64,22 +65,23 @@ describe('what grew since, robust to churn', () => {
     for (let i = 0; i < 10; i++) capture(ring, 1000 * i, { a: 1 })
     const post = ring.captures
     const ends = chooseEnds(post, 4000, false)
-    expect(ends?.since.map((c) => c.at)).toEqual([3000, 4000, 5000])
-    expect(ends?.now.map((c) => c.at)).toEqual([7000, 8000, 9000])
-    expect(ends?.trend.map((c) => c.at)).toEqual([3000, 4000, 5000, 6000, 7000, 8000, 9000])
+    expect(ends?.since.map((c) => c.at)).toEqual([4000, 5000])
+    expect(ends?.now.map((c) => c.at)).toEqual([8000, 9000])
+    expect(ends?.trend.map((c) => c.at)).toEqual([4000, 5000, 6000, 7000, 8000, 9000])
     // Nearest the newest: no room for two ends unless the heap now, read after a GC, is one.
     expect(chooseEnds(post, 9000, false)).toBeUndefined()
     expect(chooseEnds(post, 9000, true)?.now).toEqual([])
     expect(chooseEnds(post, 8000, false)?.now.map((c) => c.at)).toEqual([9000])
     expect(chooseEnds([], 0, true)).toBeUndefined()
-    expect(SINCE.endCaptures).toBe(3)
+    expect(SINCE.minTrendCaptures).toBe(8)
   })
 
-  it('weighs a site by its trend: none up to |z| 1, whole from 1.96, linear between', () => {
+  it('weighs a site by its trend: none up to |z| 1.96, whole from 3.09, linear between', () => {
     expect(trendWeight(0.5)).toBe(0)
-    expect(trendWeight(-1)).toBe(0)
-    expect(trendWeight(1.48)).toBeCloseTo(0.5, 5)
-    expect(trendWeight(-2.5)).toBe(1)
+    expect(trendWeight(-1.96)).toBe(0)
+    expect(trendWeight(2.525)).toBeCloseTo(0.5, 5)
+    expect(trendWeight(3.09)).toBe(1)
+    expect(trendWeight(-3.5)).toBe(1)
   })
 
   it('counts the heap now at the newest end when it was read after a GC', () => {
@@ -89,9 +91,9 @@ describe('what grew since, robust to churn', () => {
     const now = new StackSet()
     now.add([frames.id(frame('a', 1)), frames.id(frame('handler', 100))], [1, 6 * MB])
     const g = robustGrowthSince(ring, 0, frames, { at: 6000, stacks: now, afterGc: true })
-    // Ends: 0, 1, 2 s (median 1 MB at 1 s) and 4, 5 s and now (median 5 MB at 5 s).
-    expect(byLeaf(frames, g?.stacks as StackSet).get('a')).toBe(4 * MB)
-    expect(Number(g?.meta.durationNanos) / 1e9).toBe(4)
+    // Seven in all: ends of two, 0 and 1 s (0.5 MB at 0.5 s), 5 s and now (5.5 MB at 5.5 s); times the 6 s span.
+    expect(byLeaf(frames, g?.stacks as StackSet).get('a')).toBe(6 * MB)
+    expect(Number(g?.meta.durationNanos) / 1e9).toBe(6)
     expect(g?.meta.comments?.[0]).toContain('and the heap now (')
   })
 })

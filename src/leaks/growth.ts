@@ -20,37 +20,43 @@ import { mannKendall, median } from './trend.js'
  * 1. **Like with like.** Both ends are made of captures taken right after a major
  *    GC. The heap now joins the `now` end only when it is read after a
  *    collection too (`?gc=1`, or an engine that collects before every read).
- * 2. **Robust ends.** Each end is the per-stack median of up to three post-GC
- *    captures: those nearest the requested time, and the newest ones (plus the
- *    heap now, as above). One capture's floating garbage cannot move a median of
- *    three. For a stack that only grows, the median is its middle capture's
- *    value, so a leak's growth is exact between the ends' median times, which
- *    are the profile's window.
+ * 2. **Robust ends, a resistant line.** The captures used run from the post-GC
+ *    capture nearest the requested time to the newest (plus the heap now, as
+ *    above). Each end is the per-stack median of a third of them (Tukey's
+ *    three-group resistant line): the first third and the last third, at least
+ *    one each. Neither one capture's floating garbage nor the sampler's own
+ *    noise on a large site (a 6 MB cache at 128 KiB sampling is ~50 samples,
+ *    give or take 7 from one capture to the next) moves a median of many. The
+ *    difference over the ends' median times, times the span from the first
+ *    capture used to the newest, is the growth over the profile's window. For a
+ *    stack that only grows, a median is a middle capture's value, so a leak's
+ *    medians add up across stacks exactly.
  * 3. **Shrinkage by trend.** Churn moves both ways; a leak only rises. Each
  *    site (the allocating function, as the verdict counts it) gets a
- *    Mann–Kendall test over every post-GC capture from the first of the `since`
- *    end to the newest; its stacks' differences are kept whole when |z| ≥ 1.96
- *    (a monotone trend at 5 %, either way, so a real shrink stays), dropped when
- *    |z| ≤ 1 (no trend: what remains is noise), and scaled linearly between.
- *    Needs 5 captures (below that no series reaches |z| 1.96); with fewer, the
- *    medians alone.
+ *    Mann–Kendall test over the captures used; its stacks' differences are kept
+ *    whole when |z| ≥ 3.09 (a monotone trend at 0.2 %, either way, so a real
+ *    shrink stays), dropped when |z| ≤ 1.96 (no trend at 5 %: what remains is
+ *    noise), and scaled linearly between. Strict, because a heap has hundreds
+ *    of sites, and because a churning site's floating garbage can drift with
+ *    the heap's size (a larger old generation takes longer to mark); a leak
+ *    rises at every capture and passes |z| 5 within 20 captures. Needs 8
+ *    captures (below that no series reaches |z| 3.09, as for the verdict); with
+ *    fewer, the medians alone.
  *
  * Why not each site's Theil–Sen slope times the window: the slope is per site,
  * the profile per stack, and the sum of per-stack slopes undercounts a leak
  * spread thinly over stacks that each gain one sample (a step's median pairwise
  * slope is zero unless the step falls mid-window); medians of ends sum exactly.
  *
- * With fewer post-GC captures than two ends need, the answer is undefined and
+ * With fewer than two post-GC captures from the requested time on, the answer is undefined and
  * the caller falls back to the two-point difference, saying so.
  */
 export const SINCE = Object.freeze({
-  /** Captures per end, at most. */
-  endCaptures: 3,
-  /** Fewest post-GC captures for the trend test per site. */
-  minTrendCaptures: 5,
-  /** |z| at and below which a site's difference is dropped, and at and above which it is kept whole. */
-  zDrop: 1,
-  zKeep: 1.96
+  /** Fewest post-GC captures for the trend test per site (below 8, no series reaches |z| 3.09). */
+  minTrendCaptures: 8,
+  /** |z| at and below which a site's difference is dropped (5 %, two-sided), and from which it is kept whole (0.2 %). */
+  zDrop: 1.96,
+  zKeep: 3.09
 })
 
 /** The heap read for this request, with whether a collection ran just before it. */
@@ -73,31 +79,20 @@ export function trendWeight (z: number): number {
 }
 
 /**
- * Which post-GC captures make each end: the `since` end, up to endCaptures
- * nearest `sinceAt` (all older than the `now` end), and the `now` end, the newest
- * ones, no more than half of the captures from the one nearest `sinceAt` on.
- * Undefined when an end would be empty.
+ * Which post-GC captures make each end: of those from the one nearest
+ * `sinceAt` to the newest (and the heap now, when it counts, as the newest of
+ * all), the first third and the last third (Tukey's three-group resistant
+ * line), at least one each. Undefined when they do not make two ends.
  */
 export function chooseEnds (post: readonly Capture[], sinceAt: number, nowCounts: boolean): { since: Capture[], now: Capture[], trend: Capture[] } | undefined {
   if (post.length === 0) return undefined
   let nearest = 0
   for (let i = 1; i < post.length; i++) if (Math.abs((post[i] as Capture).at - sinceAt) < Math.abs((post[nearest] as Capture).at - sinceAt)) nearest = i
-  // From the nearest capture on, counting the heap now when it is post-GC.
-  const after = post.length - nearest + (nowCounts ? 1 : 0)
-  const nowCount = Math.min(SINCE.endCaptures, Math.floor(after / 2)) - (nowCounts ? 1 : 0)
-  if (nowCount < 0 || (nowCount === 0 && !nowCounts)) return undefined
-  const last = post.length - nowCount - 1 // the newest capture the since end may use
-  if (last < 0 || nearest > last) return undefined
-  let from = nearest
-  let to = nearest
-  while (to - from + 1 < SINCE.endCaptures) {
-    const older = from > 0 ? Math.abs((post[from - 1] as Capture).at - sinceAt) : Infinity
-    const newer = to < last ? Math.abs((post[to + 1] as Capture).at - sinceAt) : Infinity
-    if (older === Infinity && newer === Infinity) break
-    if (older <= newer) from--
-    else to++
-  }
-  return { since: post.slice(from, to + 1), now: post.slice(post.length - nowCount), trend: post.slice(from) }
+  const trend = post.slice(nearest)
+  const n = trend.length + (nowCounts ? 1 : 0)
+  if (n < 2) return undefined
+  const k = Math.max(1, Math.floor(n / 3))
+  return { since: trend.slice(0, k), now: trend.slice(trend.length - (k - (nowCounts ? 1 : 0))), trend }
 }
 
 /**
@@ -126,6 +121,11 @@ export function robustGrowthSince (ring: CaptureRing, sinceAt: number, frames: F
   const nowTimes = [...ends.now.map((c) => c.at), ...(nowCounts && now !== undefined ? [now.at] : [])]
   const sinceTime = median(ends.since.map((c) => c.at))
   const nowTime = median(nowTimes)
+  // The resistant line's slope (difference of the ends' medians over their median times), times the span of the
+  // captures it rests on: growth from the first capture used to the newest.
+  const firstAt = ends.trend[0]?.at ?? sinceTime
+  const lastAt = nowTimes[nowTimes.length - 1] ?? nowTime
+  const scale = nowTime > sinceTime ? (lastAt - firstAt) / (nowTime - sinceTime) : 1
 
   // Per site, the bytes of each post-GC capture from the since end's first on (and the heap now when it counts).
   const trendSets = [...ends.trend.map(stacksOf), ...(nowCounts && now !== undefined ? [now.stacks] : [])]
@@ -173,28 +173,28 @@ export function robustGrowthSince (ring: CaptureRing, sinceAt: number, frames: F
       seen.add(key)
       const w = weights.get(siteKeyOf(record)) ?? 0
       if (w === 0) continue
-      const values = [0, 1].map((i) => Math.round(w * (median(valuesAt(nowSets, key, i)) - median(valuesAt(sinceSets, key, i)))))
+      const values = [0, 1].map((i) => Math.round(w * scale * (median(valuesAt(nowSets, key, i)) - median(valuesAt(sinceSets, key, i)))))
       if (values.some((v) => v !== 0)) stacks.add(record.frameIds, values)
     }
   }
 
   const iso = (t: number): string => new Date(t).toISOString()
   const list = (cs: readonly Capture[]): string => cs.map((c) => iso(c.at)).join(', ')
-  const windowMs = nowTime - sinceTime
+  const windowMs = lastAt - firstAt
   const nowParts = [
-    ...(ends.now.length > 0 ? [`the ${ends.now.length} newest post-GC capture${ends.now.length === 1 ? '' : 's'} (${list(ends.now)})`] : []),
+    ...(ends.now.length > 0 ? [`the last ${ends.now.length} (${list(ends.now)})`] : []),
     ...(nowCounts ? [`the heap now (${iso(now?.at ?? 0)}, read after a GC)`] : [])
   ]
   return {
     frames,
     stacks,
     meta: {
-      timeNanos: nowTime * 1e6,
+      timeNanos: lastAt * 1e6,
       durationNanos: windowMs * 1e6,
       comments: [
-        `Heap growth over ${formatDuration(windowMs)}, from ${iso(sinceTime)} to ${iso(nowTime)}: per stack, the median of ${nowParts.join(' and ')} less the median of the ${ends.since.length} post-GC capture${ends.since.length === 1 ? '' : 's'} nearest ${iso(sinceAt)} (${list(ends.since)}). Captures taken without a major GC are not used: they count garbage not yet collected.`,
+        `Heap growth over ${formatDuration(windowMs)}, from ${iso(firstAt)} to ${iso(lastAt)}, by a resistant line through ${trendSets.length} post-GC capture${trendSets.length === 1 ? '' : 's'} (from the one nearest ${iso(sinceAt)} to the newest): per stack, the median of ${nowParts.join(' and ')} less the median of the first ${ends.since.length} (${list(ends.since)}), over their median times (${iso(sinceTime)} to ${iso(nowTime)}), times the span. Captures taken without a major GC are not used: they count garbage not yet collected.`,
         tested
-          ? `Each allocating function's difference is weighted by its trend over the ${trendSets.length} post-GC captures from ${iso(ends.trend[0]?.at ?? 0)} on (Mann–Kendall |z|: 1.96 or more kept whole, 1 or less dropped as noise, linear between): ${dropped} of ${series.size} functions dropped, ${scaled} scaled down. A churning cache's floating garbage comes and goes and is dropped; a leak rises and is kept.`
+          ? `Each allocating function's difference is weighted by its trend over the ${trendSets.length} post-GC captures from ${iso(ends.trend[0]?.at ?? 0)} on (Mann–Kendall |z|: ${SINCE.zKeep} or more kept whole, ${SINCE.zDrop} or less dropped as noise, linear between): ${dropped} of ${series.size} functions dropped, ${scaled} scaled down. A churning cache's floating garbage comes and goes and is dropped; a leak rises and is kept.`
           : `Only ${trendSets.length} post-GC captures from ${iso(ends.trend[0]?.at ?? 0)} on: too few to test each function's trend (${SINCE.minTrendCaptures} needed), so the medians alone.`,
         'Positive values grew, negative ones shrank (go tool pprof -top shows both).'
       ]
