@@ -2,7 +2,7 @@
 //
 //   npm run bench                     # = npm run build && node bench/run.js
 //   node bench/run.js --quick         # 500 MiB heap case only, shorter throughput run
-//   node bench/run.js --only=heap     # or --only=throughput, --only=stats, --only=retainers
+//   node bench/run.js --only=heap     # or --only=throughput, --only=stats, --only=retainers, --only=census
 // Other flags are passed to the suites (see heap-stall.js and throughput.js).
 // Raw results are written to bench/results/ (gitignored).
 import os from 'node:os'
@@ -13,6 +13,7 @@ import { runHeapStall, heapRows, parseHeapArgs, saveResult } from './heap-stall.
 import { runThroughput, throughputRows, parseThroughputArgs } from './throughput.js'
 import { runStatsCost, statsRows, parseStatsArgs } from './stats-cost.js'
 import { runRetainersCost, retainersRows, parseRetainersArgs } from './retainers-cost.js'
+import { runCensusCost, censusRows, parseCensusArgs } from './census-cost.js'
 import { markdownTable } from './lib/stats.js'
 
 const argv = process.argv.slice(2)
@@ -38,6 +39,7 @@ if (only === undefined || only === 'heap') data.heap = await runHeapStall(parseH
 if (only === undefined || only === 'throughput') data.throughput = await runThroughput(parseThroughputArgs(argv))
 if (only === undefined || only === 'stats') data.stats = await runStatsCost(parseStatsArgs(argv))
 if (only === undefined || only === 'retainers') data.retainers = await runRetainersCost(parseRetainersArgs(argv))
+if (only === undefined || only === 'census') data.census = await runCensusCost(parseCensusArgs(argv))
 const minutes = ((Date.now() - started) / 60e3).toFixed(1)
 
 const cpus = os.cpus()
@@ -57,5 +59,6 @@ const rows = [['machine', 'environment', machine.join('; '), '']]
 if (data.heap) rows.push(...heapRows(data.heap))
 if (data.stats) rows.push(...statsRows(data.stats))
 if (data.retainers) rows.push(...retainersRows(data.retainers))
+if (data.census) rows.push(...censusRows(data.census))
 if (data.throughput) rows.push(...throughputRows(data.throughput))
 console.log(markdownTable(['case', 'figure', 'median (min–max)', 'target'], rows))

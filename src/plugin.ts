@@ -15,6 +15,11 @@ export async function pprofScope (scope: FastifyInstance, opts: { resolved: Reso
   }
   ctx.sampler.watchServer(scope.server)
   ctx.startCensus(scope, scope.server)
+  // The census's script list is its one long step: taken while nothing is served yet.
+  scope.addHook('onReady', function (done) {
+    ctx.census?.prepare()
+    done()
+  })
   // Synchronous, so it has counted the listening socket by the time listen() resolves.
   scope.addHook('onListen', function (done) {
     ctx.sampler.countNow()

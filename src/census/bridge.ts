@@ -92,6 +92,16 @@ export class InspectorBridge {
   }
 
   /**
+   * Learns every script's URL now: at the app's onReady, when the code is
+   * loaded and no request is served yet, so the census's one long step (the
+   * Debugger domain reports every script at once) costs the app nothing.
+   */
+  learnScriptsNow (): void {
+    this.#censusesSinceLearnt = 1
+    this.#learnScripts()
+  }
+
+  /**
    * Lets the next unknown script id ask the Debugger domain again: at the
    * first census, then at most once every RELEARN_CENSUSES censuses (the list
    * of every script is the census's one long step).

@@ -77,6 +77,16 @@ export class Census {
     return { available: this.#bridge !== undefined, reason: this.#reason, censuses: this.history.censuses, collections: this.history.tracked, last: this.#last }
   }
 
+  /** Learns the scripts' URLs before the server serves: call at the app's onReady. */
+  prepare (): void {
+    if (this.#bridge === undefined || this.#stop.signal.aborted) return
+    try {
+      this.#bridge.learnScriptsNow()
+    } catch (err) {
+      this.#log.warn({ err }, 'fastify-pprof: census could not list scripts')
+    }
+  }
+
   /** One census now (the timer runs them otherwise); resolves when it is done. */
   async runOnce (): Promise<void> {
     if (this.#running === undefined) {
