@@ -1,4 +1,4 @@
-import type { Frame, FrameTable, StackRecord } from '../pprof/frames.js'
+import type { Frame, FrameTable } from '../pprof/frames.js'
 import { StackSet } from '../pprof/frames.js'
 import { formatDuration } from '../duration.js'
 import type { Growth } from './profiles.js'
@@ -106,19 +106,13 @@ export function robustGrowthSince (ring: CaptureRing, sinceAt: number, frames: F
   const ends = chooseEnds(post, sinceAt, nowCounts)
   if (ends === undefined) return undefined
 
-  // Every capture used, as stacks over the request's frames (keys compare across captures and the heap now).
-  const converted = new Map<Capture, StackSet>()
-  const stacksOf = (c: Capture): StackSet => {
-    let set = converted.get(c)
-    if (set === undefined) {
-      set = ring.toStacks(c, frames)
-      converted.set(c, set)
-    }
-    return set
-  }
-  const sinceSets = ends.since.map(stacksOf)
-  const nowSets = [...ends.now.map(stacksOf), ...(nowCounts && now !== undefined ? [now.stacks] : [])]
-  const nowTimes = [...ends.now.map((c) => c.at), ...(nowCounts && now !== undefined ? [now.at] : [])]
+  // Columns: the captures used, oldest first, then the heap now when it counts. The ring's captures are read in
+  // place (stack ids and values), never copied as stack sets: a day's ring at the default interval is 288 captures.
+  const fresh = nowCounts && now !== undefined ? now : undefined
+  const columns = ends.trend.length + (fresh === undefined ? 0 : 1)
+  const sinceColumns = ends.since.length
+  const nowColumns = ends.now.length + (fresh === undefined ? 0 : 1)
+  const nowTimes = [...ends.now.map((c) => c.at), ...(fresh === undefined ? [] : [fresh.at])]
   const sinceTime = median(ends.since.map((c) => c.at))
   const nowTime = median(nowTimes)
   // The resistant line's slope (difference of the ends' medians over their median times), times the span of the
@@ -127,55 +121,79 @@ export function robustGrowthSince (ring: CaptureRing, sinceAt: number, frames: F
   const lastAt = nowTimes[nowTimes.length - 1] ?? nowTime
   const scale = nowTime > sinceTime ? (lastAt - firstAt) / (nowTime - sinceTime) : 1
 
-  // Per site, the bytes of each post-GC capture from the since end's first on (and the heap now when it counts).
-  const trendSets = [...ends.trend.map(stacksOf), ...(nowCounts && now !== undefined ? [now.stacks] : [])]
-  const siteOfKey = new Map<string, string>()
-  const siteKeyOf = (record: StackRecord): string => {
-    const stackKey = record.frameIds.join(',')
-    let key = siteOfKey.get(stackKey)
-    if (key === undefined) {
-      const leaf = record.frameIds[0]
-      key = leaf === undefined ? '' : siteKey(frames.get(leaf))
-      siteOfKey.set(stackKey, key)
+  // A ring stack, once: its site and its frames in the request's table (where the heap now's stacks are).
+  const ringStacks = new Map<number, { site: string, frameIds: number[], key: string }>()
+  const ringStack = (id: number): { site: string, frameIds: number[], key: string } => {
+    let known = ringStacks.get(id)
+    if (known === undefined) {
+      const stackFrames = ring.stackFrames(id)
+      const frameIds = stackFrames.map((f) => frames.id(f))
+      known = { site: stackFrames[0] === undefined ? '' : siteKey(stackFrames[0]), frameIds, key: frameIds.join(',') }
+      ringStacks.set(id, known)
     }
-    return key
+    return known
   }
   const series = new Map<string, Float64Array>()
-  trendSets.forEach((set, index) => {
-    for (const record of set.values()) {
-      const key = siteKeyOf(record)
-      let ys = series.get(key)
-      if (ys === undefined) {
-        ys = new Float64Array(trendSets.length)
-        series.set(key, ys)
-      }
-      ys[index] = (ys[index] as number) + (record.values[1] ?? 0)
+  const bySite = (site: string, column: number, bytes: number): void => {
+    let ys = series.get(site)
+    if (ys === undefined) {
+      ys = new Float64Array(columns)
+      series.set(site, ys)
+    }
+    ys[column] = (ys[column] as number) + bytes
+  }
+  // Per stack in an end: [objects, bytes] per column of that end (absent = 0).
+  const endValues = new Map<string, { frameIds: readonly number[], site: string, since: Float64Array, now: Float64Array }>()
+  const atEnd = (key: string, frameIds: readonly number[], site: string, column: number, objects: number, bytes: number): void => {
+    const inSince = column < sinceColumns
+    const nowColumn = column - (columns - nowColumns)
+    if (!inSince && nowColumn < 0) return
+    let entry = endValues.get(key)
+    if (entry === undefined) {
+      entry = { frameIds, site, since: new Float64Array(2 * sinceColumns), now: new Float64Array(2 * nowColumns) }
+      endValues.set(key, entry)
+    }
+    const [values, at] = inSince ? [entry.since, column] : [entry.now, nowColumn]
+    values[2 * at] = (values[2 * at] as number) + objects
+    values[2 * at + 1] = (values[2 * at + 1] as number) + bytes
+  }
+  ends.trend.forEach((capture, column) => {
+    for (let i = 0; i < capture.stackIds.length; i++) {
+      const stack = ringStack(capture.stackIds[i] as number)
+      const objects = capture.values[2 * i] as number
+      const bytes = capture.values[2 * i + 1] as number
+      bySite(stack.site, column, bytes)
+      atEnd(stack.key, stack.frameIds, stack.site, column, objects, bytes)
     }
   })
-  const tested = trendSets.length >= SINCE.minTrendCaptures
+  if (fresh !== undefined) {
+    for (const [key, record] of fresh.stacks.entries()) {
+      const leaf = record.frameIds[0]
+      const site = leaf === undefined ? '' : siteKey(frames.get(leaf))
+      bySite(site, columns - 1, record.values[1] ?? 0)
+      atEnd(key, record.frameIds, site, columns - 1, record.values[0] ?? 0, record.values[1] ?? 0)
+    }
+  }
+
+  const tested = columns >= SINCE.minTrendCaptures
   const weights = new Map<string, number>()
   let dropped = 0
   let scaled = 0
-  for (const [key, ys] of series) {
+  for (const [site, ys] of series) {
     const w = tested ? trendWeight(mannKendall([...ys]).z) : 1
-    weights.set(key, w)
+    weights.set(site, w)
     if (w === 0) dropped++
     else if (w < 1) scaled++
   }
 
-  // Per stack: median of each end (absent = 0), difference, times its site's weight.
+  // Per stack: median of each end, difference, times the span over the ends' times and its site's weight.
+  const endMedian = (values: Float64Array, index: number): number => median(Array.from(values).filter((_, i) => i % 2 === index))
   const stacks = new StackSet()
-  const seen = new Set<string>()
-  const valuesAt = (sets: readonly StackSet[], key: string, index: number): number[] => sets.map((s) => s.get(key)?.values[index] ?? 0)
-  for (const set of [...sinceSets, ...nowSets]) {
-    for (const [key, record] of set.entries()) {
-      if (seen.has(key)) continue
-      seen.add(key)
-      const w = weights.get(siteKeyOf(record)) ?? 0
-      if (w === 0) continue
-      const values = [0, 1].map((i) => Math.round(w * scale * (median(valuesAt(nowSets, key, i)) - median(valuesAt(sinceSets, key, i)))))
-      if (values.some((v) => v !== 0)) stacks.add(record.frameIds, values)
-    }
+  for (const { frameIds, site, since, now: latest } of endValues.values()) {
+    const w = weights.get(site) ?? 0
+    if (w === 0) continue
+    const values = [0, 1].map((i) => Math.round(w * scale * (endMedian(latest, i) - endMedian(since, i))))
+    if (values.some((v) => v !== 0)) stacks.add(frameIds, values)
   }
 
   const iso = (t: number): string => new Date(t).toISOString()
@@ -192,10 +210,10 @@ export function robustGrowthSince (ring: CaptureRing, sinceAt: number, frames: F
       timeNanos: lastAt * 1e6,
       durationNanos: windowMs * 1e6,
       comments: [
-        `Heap growth over ${formatDuration(windowMs)}, from ${iso(firstAt)} to ${iso(lastAt)}, by a resistant line through ${trendSets.length} post-GC capture${trendSets.length === 1 ? '' : 's'} (from the one nearest ${iso(sinceAt)} to the newest): per stack, the median of ${nowParts.join(' and ')} less the median of the first ${ends.since.length} (${list(ends.since)}), over their median times (${iso(sinceTime)} to ${iso(nowTime)}), times the span. Captures taken without a major GC are not used: they count garbage not yet collected.`,
+        `Heap growth over ${formatDuration(windowMs)}, from ${iso(firstAt)} to ${iso(lastAt)}, by a resistant line through ${columns} post-GC capture${columns === 1 ? '' : 's'} (from the one nearest ${iso(sinceAt)} to the newest): per stack, the median of ${nowParts.join(' and ')} less the median of the first ${ends.since.length} (${list(ends.since)}), over their median times (${iso(sinceTime)} to ${iso(nowTime)}), times the span. Captures taken without a major GC are not used: they count garbage not yet collected.`,
         tested
-          ? `Each allocating function's difference is weighted by its trend over the ${trendSets.length} post-GC captures from ${iso(ends.trend[0]?.at ?? 0)} on (Mann–Kendall |z|: ${SINCE.zKeep} or more kept whole, ${SINCE.zDrop} or less dropped as noise, linear between): ${dropped} of ${series.size} functions dropped, ${scaled} scaled down. A churning cache's floating garbage comes and goes and is dropped; a leak rises and is kept.`
-          : `Only ${trendSets.length} post-GC captures from ${iso(ends.trend[0]?.at ?? 0)} on: too few to test each function's trend (${SINCE.minTrendCaptures} needed), so the medians alone.`,
+          ? `Each allocating function's difference is weighted by its trend over the ${columns} post-GC captures from ${iso(ends.trend[0]?.at ?? 0)} on (Mann–Kendall |z|: ${SINCE.zKeep} or more kept whole, ${SINCE.zDrop} or less dropped as noise, linear between): ${dropped} of ${series.size} functions dropped, ${scaled} scaled down. A churning cache's floating garbage comes and goes and is dropped; a leak rises and is kept.`
+          : `Only ${columns} post-GC captures from ${iso(ends.trend[0]?.at ?? 0)} on: too few to test each function's trend (${SINCE.minTrendCaptures} needed), so the medians alone.`,
         'Positive values grew, negative ones shrank (go tool pprof -top shows both).'
       ]
     }
