@@ -1,0 +1,55 @@
+// /heap?since= beside churn: a slow leak (~2 MB over the window) next to a bounded cache three times that size
+// that is replaced all the time, in a child process with no GC pressure of its own (the churn brings the major
+// GCs, and their floating garbage). Repeated reads over the run: the leak's function is first by growth every
+// time, and the churn's never tops it, either as growth or as shrink.
+import { describe, expect, it } from 'vitest'
+import type { LeakReport } from '../src/leaks/analysis.js'
+import { decodeProfile, top } from './support/decode.js'
+import { startLeakApp } from './support/leak-app.js'
+import { sleep } from './support/wait.js'
+
+const LEAK = 'leakSlowlyBesideChurnForLeakTest'
+const CHURN = 'churnLargeCacheForLeakTest'
+const READS = 5
+
+describe('/heap?since= beside a churning cache', () => {
+  it(`names the slow leak first and never the churn, in ${READS} reads over the run`, async () => {
+    const app = await startLeakApp('slow-leak-churn', { LEAK_KEEP: '200' })
+    try {
+      const started = Date.now()
+      const postGc = async (): Promise<number> => ((await (await fetch(`${app.url}/debug/leaks`)).json()) as LeakReport).postGcCaptures
+      // Enough post-GC captures for both ends and the trend test over a 30 s window.
+      while (Date.now() - started < 60_000 && await postGc() < 8) await sleep(1000)
+      while (Date.now() - started < 30_000) await sleep(1000)
+      const lines: string[] = []
+      for (let read = 0; read < READS; read++) {
+        if (read > 0) await sleep(5000)
+        const res = await fetch(`${app.url}/debug/heap?since=30s`)
+        expect(res.status).toBe(200)
+        const p = decodeProfile(Buffer.from(await res.arrayBuffer()))
+        const flat = p.flat('inuse_space')
+        const leak = flat.get(LEAK) ?? 0
+        const churn = flat.get(CHURN) ?? 0
+        const comments = p.profile.comment.map((i) => p.strings[Number(i)] ?? '')
+        // For the record, not asserted: what a two-point difference between post-GC captures (the capture nearest
+        // 30 s ago and the newest) would have said of the churn, from /leaks' chart.
+        const chart = ((await (await fetch(`${app.url}/debug/leaks`)).json()) as LeakReport).chart
+        const near = chart.at.reduce((best, t, i) => Math.abs(t - (Date.now() - 30_000)) < Math.abs((chart.at[best] ?? 0) - (Date.now() - 30_000)) ? i : best, 0)
+        const churnSeries = chart.sites.find((s) => s.function === CHURN)?.bytes ?? []
+        const twoPoint = (churnSeries[churnSeries.length - 1] ?? 0) - (churnSeries[near] ?? 0)
+        lines.push(`read ${read + 1} at ${((Date.now() - started) / 1000).toFixed(0)} s: ${LEAK} ${(leak / 1048576).toFixed(2)} MB, ${CHURN} ${(churn / 1048576).toFixed(2)} MB, top ${top(flat).slice(0, 3).map(([n, v]) => `${n} ${(v / 1048576).toFixed(2)}`).join(', ')}; two-point churn ${(twoPoint / 1048576).toFixed(2)} MB`)
+        console.log(lines[lines.length - 1])
+        lines.push(`  ${comments.slice(0, 2).join('\n  ')}`)
+        expect(comments.some((c) => c.startsWith('Heap growth over ') && c.includes('per stack, the median of')), comments.join('\n')).toBe(true)
+        // First by growth, and larger than the churn's growth or shrink.
+        expect(top(flat)[0]?.[0], lines.join('\n')).toBe(LEAK)
+        expect(leak, lines.join('\n')).toBeGreaterThan(512 * 1024)
+        expect(Math.abs(churn), lines.join('\n')).toBeLessThan(leak)
+        // go tool pprof -top orders by absolute flat value: no shrink outranks the leak either.
+        expect(Math.max(...[...flat.entries()].filter(([n]) => n !== LEAK).map(([, v]) => Math.abs(v)), 0), lines.join('\n')).toBeLessThan(leak)
+      }
+    } finally {
+      await app.stop()
+    }
+  }, 90_000)
+})
