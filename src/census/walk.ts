@@ -299,6 +299,9 @@ export class CensusWalk {
     for (let i = 0; i < n; i++) {
       const key = keys[i] as string | symbol
       if (key === '_events') continue
+      // V8 makes a plain function's prototype object when it is first read (about 240 B): reading it here would
+      // grow the app's heap. Prototypes that matter are reached through their instances' [[Prototype]].
+      if (key === 'prototype' && typeof value === 'function') continue
       this.#enqueue(dataValue(value, key), child(path, keyName(key)))
     }
     if (withPrototype) this.#enqueue(prototypeOf(value), child(path, '[[Prototype]]'))
@@ -343,8 +346,10 @@ export class CensusWalk {
           }
           const url = scriptId === undefined ? undefined : this.#bridge.scriptUrl(scriptId)
           // Node's own modules are not walked into: what the app keeps is reached through the app's functions.
-          if (scopes !== undefined && url !== undefined && !url.startsWith('node:')) {
-            plans.push({ role: 'scopes', item, file: displayFile(url), cjs: this.#cjsFiles.has(url.startsWith('file://') ? fileURLToPath(url) : url), key: url })
+          // A script the list did not have yet (loaded late on a big heap) is walked under its id.
+          if (scopes !== undefined && url?.startsWith('node:') !== true && scriptId !== undefined) {
+            const key = url ?? `(script ${scriptId})`
+            plans.push({ role: 'scopes', item, file: url === undefined ? key : displayFile(url), cjs: url !== undefined && this.#cjsFiles.has(url.startsWith('file://') ? fileURLToPath(url) : url), key })
             ids.push(scopes)
           } else if (!plans.some((plan) => plan.item === item)) {
             this.#identity.functions.set(item.value, { skip: true, moduleOnly: undefined })
