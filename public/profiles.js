@@ -176,7 +176,7 @@ export function startProfiles ({ ids, maxSeconds, defaultSeconds }) {
     const filename = `heap-since-${fileStamp(new Date(at))}.pb.gz`
     show({
       title: `What grew since ${formatClock(new Date(at))} (${formatAge(seconds)})`,
-      meta: `From the leak watch's capture to ${formatClock(now.at)} · positive values grew, negative shrank`,
+      meta: 'From the leak watch\'s post-GC captures around then to the newest (medians at each end, each function weighted by its trend; the profile\'s comments say which) · positive values grew, negative shrank',
       model: now.model,
       diff: true,
       downloads: [{ bytes: now.bytes, filename }],

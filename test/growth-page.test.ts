@@ -64,3 +64,40 @@ describe.skipIf(!requireChromium())('the Growth over time panel', () => {
     }
   }, 120_000)
 })
+
+describe.skipIf(!requireChromium())('the page\'s "What grew since then" beside a churning cache', () => {
+  let churnApp: LeakApp
+  let churnBrowser: Browser
+  beforeAll(async () => {
+    churnBrowser = await launchChromium()
+    churnApp = await startLeakApp('slow-leak-churn', { LEAK_KEEP: '200' })
+  }, 60_000)
+  afterAll(async () => {
+    await churnApp?.stop()
+    await churnBrowser?.close()
+  })
+
+  it('puts the slow leak first, not the cache three times its growth (issue 19, item 2)', async () => {
+    const page = await churnBrowser.newPage({ viewport: { width: 1280, height: 900 } })
+    const watch = watchPage(page, churnApp.url)
+    try {
+      // Enough post-GC captures for two ends of three and the trend test over the last 30 s.
+      await new Promise((resolve) => setTimeout(resolve, 32_000))
+      await page.goto(`${churnApp.url}/debug`)
+      const rows = page.locator('#leak-captures tr')
+      await expect.poll(async () => await rows.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(8)
+      // The capture about 30 s old (the table lists the newest first, one row per capture).
+      const ages = await rows.locator('td:nth-child(2)').allTextContents()
+      const seconds = ages.map((a) => Number(/^(\d+)\s*s/.exec(a)?.[1] ?? NaN))
+      const pick = seconds.findIndex((s) => s >= 28)
+      expect(pick, ages.join(', ')).toBeGreaterThan(-1)
+      await rows.nth(pick).locator('button').click()
+      await page.locator('#result .result[data-kind="diff"] h3').filter({ hasText: 'What grew since' }).waitFor({ timeout: 20_000 })
+      const names = await page.locator('#result table.top tbody tr td.fn .name').allTextContents()
+      expect(names[0], names.slice(0, 5).join(', ')).toBe('leakSlowlyBesideChurnForLeakTest')
+      expect(watch.errors).toEqual([])
+    } finally {
+      await page.close()
+    }
+  }, 120_000)
+})
