@@ -109,7 +109,7 @@ export function heapRows ({ cases }) {
       // between two levels (~35 and ~53 ms at 500 MiB) from one call to the
       // next, and a ratio of medians of 5 picks a level at random.
       const pairs = plugin.runs.map((r, i) => r.eldMaxMs / (plugin.inProcessFloor[i]?.totalMs ?? NaN))
-      add('**ratio** plugin max stall / same-process v8Profile(), median of interleaved pairs', cell(pairs, 2), '≤ 1.1')
+      add('**ratio** plugin max stall / same-process v8Profile(), median of interleaved pairs', cell(pairs, 2), '≤ 1.0 (issue 21: the native read is the floor)')
       add('ratio of the medians, same process', fmt(median(col(plugin, 'eldMaxMs')) / median(plugin.inProcessFloor.map((x) => x.totalMs)), 2), '(cross-check)')
       if (floor) {
         add('ratio plugin max stall / floor process v8Profile()', fmt(median(col(plugin, 'eldMaxMs')) / median(col(floor, 'totalMs')), 2), '(cross-check)')
