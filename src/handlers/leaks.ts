@@ -2,6 +2,8 @@ import { errors } from '../errors.js'
 import { formatDuration } from '../duration.js'
 import { parseChoice, type Query } from '../http/params.js'
 import { sendProfile, sendText } from '../http/reply.js'
+import { HOLDER_THRESHOLDS } from '../census/holders.js'
+import type { CensusStatus } from '../census/index.js'
 import type { LeakReportWithHolders } from '../census/verdict.js'
 import { type Suspect, THRESHOLDS, type ViaFrame } from '../leaks/analysis.js'
 import type { Origin } from '../leaks/origin.js'
@@ -48,7 +50,7 @@ function suspectLines (suspects: readonly Suspect[]): string[] {
 }
 
 /** /leaks?debug=1: the report in words, for a terminal. */
-function reportText (report: LeakReportWithHolders, watch: LeakWatch, evidence: ReadonlyArray<{ name: string, url: string, beforeStart: boolean }>): string {
+function reportText (report: LeakReportWithHolders, watch: LeakWatch, evidence: ReadonlyArray<{ name: string, url: string, beforeStart: boolean }>, census: string): string {
   const lines = [`verdict: ${report.verdict}`]
   const every = formatDuration(watch.settings.intervalMs)
   lines.push(`captures: ${report.captures} of ${watch.ring.capacity}, one every ${every}; ${report.postGcCaptures} taken right after a major GC, over ${formatDuration(report.window.seconds * 1000)}`)
@@ -58,7 +60,7 @@ function reportText (report: LeakReportWithHolders, watch: LeakWatch, evidence: 
   }
   if (report.verdict === 'warming-up') lines.push(`a verdict needs ${THRESHOLDS.minCaptures} captures taken right after a major GC`)
   lines.push('', ...suspectLines(report.suspects))
-  lines.push('', report.holders.length === 0 ? 'kept by: no collection keeps growing' : 'kept by (collections whose size keeps rising, most certain first):')
+  lines.push('', report.holders.length > 0 ? 'kept by (collections whose size keeps rising, most certain first):' : `kept by: ${census}`)
   for (const h of report.holders) {
     const sample = [h.sample.keys.length > 0 ? `keys ${h.sample.keys.join(', ')}` : '', h.sample.values.length > 0 ? `values ${h.sample.values.join(', ')}` : ''].filter((x) => x !== '').join('; ')
     lines.push(`  ${String(h.entries).padStart(9)} entries  +${h.growth} (${h.entriesPerHour}/h)  ${h.kind}  ${h.path}${sample === '' ? '' : `  [${sample}]`}`)
@@ -70,13 +72,21 @@ function reportText (report: LeakReportWithHolders, watch: LeakWatch, evidence: 
   return lines.join('\n') + '\n'
 }
 
+/** Why no holder is named: the census is off, cannot run, has too few counts yet, or saw none grow. */
+function censusWords (status: CensusStatus | undefined): string {
+  if (status === undefined) return 'the census is off (leakWatch.census: false)'
+  if (!status.available) return `the census cannot run: ${status.reason ?? 'unknown'}`
+  if (status.censuses < HOLDER_THRESHOLDS.minCensuses) return `the census needs ${HOLDER_THRESHOLDS.minCensuses} counts to name a holder (${status.censuses} so far)`
+  return `no collection keeps growing (${status.censuses} counts of ${status.collections} collections)`
+}
+
 /** `/leaks`: the leak watch's verdict and suspects as JSON (field names fixed), or words with ?debug=1. */
 export const leaks: MakeHandler = (ctx) => async (request, reply) => {
   const debug = parseChoice(request.query as Query, 'debug', [0, 1])
   const watch = ctx.leakWatch as LeakWatch
   const report = ctx.leakReport() as LeakReportWithHolders
   const evidence = (watch.evidence?.list() ?? []).map((f) => ({ ...f, url: `${ctx.options.prefix}/leaks/evidence/${f.name}` }))
-  if (debug === 1) return sendText(reply, reportText(report, watch, evidence))
+  if (debug === 1) return sendText(reply, reportText(report, watch, evidence, censusWords(ctx.census?.status())))
   return reply.header('content-type', 'application/json; charset=utf-8').send({
     ...report,
     intervalMs: watch.settings.intervalMs,
