@@ -58,12 +58,16 @@ describe('the census in /stats', () => {
     const stats = await census(app)
     expect(stats).toMatchObject({ enabled: true, available: true, reason: null })
     expect(stats.lastObjects).toBeGreaterThan(1000)
+    const text = (await app.inject('/debug/leaks?debug=1')).payload
+    expect(text).toMatch(/^kept by: the census needs 8 counts to name a holder \(\d so far\)$/m)
   })
 
   it('says it is off with leakWatch.census: false, and never runs', async () => {
     const app = await appWith(() => null, { leakWatch: { intervalMs: 100, census: false } })
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(await census(app)).toMatchObject({ enabled: false, available: false })
+    expect((await app.inject('/debug/leaks?debug=1')).payload).toMatch(/^kept by: the census is off \(leakWatch\.census: false\)$/m)
+    expect((await app.inject('/debug/leaks')).json()).toMatchObject({ holders: [] })
   })
 
   it('rejects a census option that is not a boolean', async () => {
