@@ -12,6 +12,7 @@ declare namespace fastifyPprof {
   export type AuthRateLimit = Esm.AuthRateLimit
   export type LeakWatchOptions = Esm.LeakWatchOptions
   export type RetainersOptions = Esm.RetainersOptions
+  export type RequestsOptions = Esm.RequestsOptions
   export const errors: typeof Esm.errors
   export const DEFAULTS: typeof Esm.DEFAULTS
   export const fastifyPprof: FastifyPprofPlugin

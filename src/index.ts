@@ -3,6 +3,8 @@ import fp from 'fastify-plugin'
 import { errors } from './errors.js'
 import { DEFAULTS, type FastifyPprofOptions, resolveOptions } from './options.js'
 import { pprofScope } from './plugin.js'
+import { installRequestHooks } from './requests/hooks.js'
+import { RequestTracker } from './requests/tracker.js'
 
 /**
  * Go's net/http/pprof for Fastify: registers heap and CPU profiles that
@@ -18,8 +20,11 @@ const plugin: FastifyPluginAsync<FastifyPprofOptions> = async (app, opts) => {
   } else if (resolved.auth === undefined) {
     app.log.warn(`fastify-pprof: no auth configured; ${resolved.prefix} answers loopback clients only`)
   }
+  // On the app's own instance (fastify-plugin), so the hooks see the app's routes, not only the plugin's.
+  const requests = resolved.requests === false ? undefined : new RequestTracker(resolved.requests, resolved.prefix)
+  if (requests !== undefined) installRequestHooks(app, requests)
   // fastify-plugin ignores register()'s prefix, so the scope gets it here.
-  await app.register(pprofScope, { prefix: resolved.prefix, resolved })
+  await app.register(pprofScope, { prefix: resolved.prefix, resolved, ...(requests === undefined ? {} : { requests }) })
 }
 
 /**
@@ -30,4 +35,4 @@ const plugin: FastifyPluginAsync<FastifyPprofOptions> = async (app, opts) => {
 export const fastifyPprof = Object.assign(fp(plugin, { fastify: '5.x', name: 'fastify-pprof' }), { errors, DEFAULTS })
 export default fastifyPprof
 export { errors, DEFAULTS }
-export type { AuthRateLimit, FastifyPprofOptions, LeakWatchOptions, PprofAuth, PprofAuthCredentials, PprofAuthValidator, RetainersOptions } from './options.js'
+export type { AuthRateLimit, FastifyPprofOptions, LeakWatchOptions, PprofAuth, PprofAuthCredentials, PprofAuthValidator, RequestsOptions, RetainersOptions } from './options.js'

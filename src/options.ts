@@ -67,6 +67,14 @@ export interface RetainersOptions {
   maxExtraMemoryMB?: number
 }
 
+/** Requests in flight (`/requests`) and the stuck gauge on `/metrics`. */
+export interface RequestsOptions {
+  /** Age in ms past which a request counts as stuck (`fastify_requests_stuck`). @defaultValue 5000 */
+  slowMs?: number
+  /** Most requests tracked at once; the rest are counted only (about 150 bytes each). @defaultValue 10000 */
+  max?: number
+}
+
 export interface FastifyPprofOptions {
   /** Where the routes are mounted. @defaultValue '/debug' */
   prefix?: string
@@ -121,6 +129,12 @@ export interface FastifyPprofOptions {
    * snapshot. @defaultValue false
    */
   retainers?: boolean | RetainersOptions
+  /**
+   * Track the app's requests in flight for `/requests` (route pattern, method,
+   * age, client connected, stage) and `fastify_requests_stuck`: `true`,
+   * `{ slowMs, max }`, or `false` to add no hooks. @defaultValue true
+   */
+  requests?: boolean | RequestsOptions
 }
 
 export interface ResolvedOptions {
@@ -143,6 +157,7 @@ export interface ResolvedOptions {
   readonly sourceMaps: false | { readonly searchDirs: readonly string[] | undefined }
   readonly leakWatch: false | Readonly<Required<LeakWatchOptions>>
   readonly retainers: false | Readonly<Required<RetainersOptions>>
+  readonly requests: false | Readonly<Required<RequestsOptions>>
 }
 
 export const DEFAULTS = Object.freeze({
@@ -163,6 +178,7 @@ export const DEFAULTS = Object.freeze({
   sourceMaps: false as const,
   /** Deep mode's limits when it is on (it is off by default). */
   retainers: Object.freeze({ maxStallSeconds: 10, maxExtraMemoryMB: 2048 }),
+  requests: Object.freeze({ slowMs: 5000, max: 10_000 }),
   authRateLimit: Object.freeze({ maxFailures: 10, windowMs: 60_000, maxAddresses: 10_000 }),
   leakWatch: Object.freeze({
     intervalMs: 300_000,
@@ -257,6 +273,19 @@ function resolveRetainers (value: unknown): ResolvedOptions['retainers'] {
   })
 }
 
+function resolveRequests (value: unknown): ResolvedOptions['requests'] {
+  if (value === false) return false
+  if (value !== undefined && value !== true && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    throw new errors.FST_PPROF_INVALID_OPTION('requests', 'must be true, false or { slowMs, max }')
+  }
+  const v = value === undefined || value === true ? {} : value as RequestsOptions
+  const d = DEFAULTS.requests
+  return Object.freeze({
+    slowMs: integer('requests.slowMs', v.slowMs, d.slowMs, 1, 86_400_000),
+    max: integer('requests.max', v.max, d.max, 1, 1_000_000)
+  })
+}
+
 /** Validates user options once, at registration, and fills in every default. */
 export function resolveOptions (opts: FastifyPprofOptions = {}): ResolvedOptions {
   let prefix = opts.prefix ?? DEFAULTS.prefix
@@ -288,6 +317,7 @@ export function resolveOptions (opts: FastifyPprofOptions = {}): ResolvedOptions
     heapSnapshot: flag('heapSnapshot', opts.heapSnapshot, DEFAULTS.heapSnapshot),
     sourceMaps: resolveSourceMaps(opts.sourceMaps),
     leakWatch: resolveLeakWatch(opts.leakWatch),
-    retainers: resolveRetainers(opts.retainers)
+    retainers: resolveRetainers(opts.retainers),
+    requests: resolveRequests(opts.requests)
   })
 }

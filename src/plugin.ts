@@ -3,17 +3,18 @@ import { PprofContext } from './context.js'
 import { prepareScope } from './http/scope.js'
 import type { ResolvedOptions } from './options.js'
 import { engineWarning } from './profiler/engines/advice.js'
+import type { RequestTracker } from './requests/tracker.js'
 import { ROUTES } from './routes.js'
 
 /** The encapsulated scope mounted at the prefix: every route of the table. */
-export async function pprofScope (scope: FastifyInstance, opts: { resolved: ResolvedOptions }): Promise<void> {
+export async function pprofScope (scope: FastifyInstance, opts: { resolved: ResolvedOptions, requests?: RequestTracker }): Promise<void> {
   const ctx = new PprofContext(opts.resolved, scope.log)
   const warning = engineWarning(ctx.heapEngine)
   if (warning !== undefined) scope.log.warn(warning)
   if (ctx.heapIntervalBytes !== opts.resolved.heapIntervalBytes) {
     scope.log.warn(`fastify-pprof: heapIntervalBytes is ${opts.resolved.heapIntervalBytes}, but V8's one heap sampler already runs at ${ctx.heapIntervalBytes} for another registration in this process; profiles say ${ctx.heapIntervalBytes}`)
   }
-  ctx.sampler.watchServer(scope.server)
+  ctx.sampler.watchServer(scope.server, opts.requests)
   ctx.startCensus(scope, scope.server)
   // The census's script list is its one long step: taken while nothing is served yet.
   scope.addHook('onReady', function (done) {

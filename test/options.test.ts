@@ -83,7 +83,13 @@ describe('resolveOptions', () => {
     ['leakWatch.nearHeapLimit', { leakWatch: { nearHeapLimit: 1.5 } }],
     ['retainers', { retainers: 'yes' }],
     ['retainers.maxStallSeconds', { retainers: { maxStallSeconds: 0 } }],
-    ['retainers.maxExtraMemoryMB', { retainers: { maxExtraMemoryMB: 1.5 } }]
+    ['retainers.maxExtraMemoryMB', { retainers: { maxExtraMemoryMB: 1.5 } }],
+    ['requests', { requests: 'on' }],
+    ['requests', { requests: null }],
+    ['requests.slowMs', { requests: { slowMs: 0 } }],
+    ['requests.slowMs', { requests: { slowMs: '5000' } }],
+    ['requests.max', { requests: { max: 0 } }],
+    ['requests.max', { requests: { max: 2e6 } }]
   ])('rejects a bad %s', (name, opts) => {
     expect(() => resolveOptions(opts as never)).toThrow(errors.FST_PPROF_INVALID_OPTION)
     expect(() => resolveOptions(opts as never)).toThrow(`"${name}"`)

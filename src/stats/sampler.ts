@@ -1,10 +1,11 @@
 import { readdirSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { type EventLoopUtilization, performance } from 'node:perf_hooks'
 import { GcStats } from './gc.js'
 import { History } from './history.js'
 import { LoopDelay, type LoopDelayFigures } from './loop-delay.js'
+import type { RequestTracker } from '../requests/tracker.js'
 
 /** Event-loop numbers over the last sampling interval, in milliseconds. */
 export interface LoopSnapshot extends LoopDelayFigures {
@@ -81,9 +82,17 @@ export class RuntimeSampler {
   #refreshing = false
   #timer: NodeJS.Timeout | undefined
   #server: Server | undefined
-  readonly #onRequest = (_req: unknown, res: NodeJS.EventEmitter): void => {
+  /** The app's requests in flight by route and stage (/requests); undefined with `requests: false`. */
+  requests: RequestTracker | undefined
+  // One listener and one 'close' closure per request serve both the count and the tracker.
+  readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.requestsInFlight++
-    res.once('close', () => { this.requestsInFlight-- })
+    const tracker = this.requests
+    tracker?.add(req)
+    res.once('close', () => {
+      this.requestsInFlight--
+      tracker?.closed(req, res)
+    })
   }
 
   constructor (options: SamplerOptions) {
@@ -121,8 +130,9 @@ export class RuntimeSampler {
   }
 
   /** Counts in-flight requests of this app's HTTP server (inject() does not go through it). */
-  watchServer (server: Server): void {
+  watchServer (server: Server, requests?: RequestTracker): void {
     this.#server = server
+    this.requests = requests
     server.on('request', this.#onRequest)
   }
 
@@ -172,5 +182,6 @@ export class RuntimeSampler {
     this.#delay.stop()
     this.gc.stop()
     this.#server?.removeListener('request', this.#onRequest)
+    this.requests?.clear()
   }
 }
