@@ -4,7 +4,9 @@ import { spawn } from 'node:child_process'
 import { request as httpRequest } from 'node:http'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
+import fastifyPprof from '../src/index.js'
 import { resolveOptions } from '../src/options.js'
 import { RequestTracker } from '../src/requests/tracker.js'
 import { startServer, type TestServer } from './support/listen.js'
@@ -108,6 +110,29 @@ describe('/requests', () => {
     } finally {
       release()
       await server.close()
+    }
+  })
+
+  it('sees routes added before and after the plugin, in the root and in a child, without any other hook', async () => {
+    const app = Fastify({ logger: false })
+    const never = async (): Promise<never> => await new Promise(() => {})
+    app.get('/early', never)
+    app.register(async (child) => { child.get('/early-child', never) })
+    await app.register(fastifyPprof)
+    app.get('/late', never)
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const address = app.server.address()
+    if (address === null || typeof address === 'string') throw new Error('no port')
+    const server = { url: `http://127.0.0.1:${address.port}` } as TestServer
+    const clients = ['/early', '/early-child', '/late'].map((p) => hang(server, p))
+    try {
+      await untilAsync(async () => (await read(server)).total === 3)
+      const byRoute = Object.fromEntries((await read(server)).requests.map((r) => [r.route, r.stage]))
+      // Fastify hands hooks added later to existing children too; only the handler wrapper (onRoute) needs the plugin first.
+      expect(byRoute).toEqual({ '/early': 'preHandler', '/early-child': 'preHandler', '/late': 'handler' })
+    } finally {
+      for (const c of clients) c.destroy()
+      await app.close()
     }
   })
 

@@ -7,7 +7,8 @@ import type { RequestTracker } from './tracker.js'
  * the routes the app registers after it, and to its 404s). Each is a WeakMap
  * lookup and a field write. The handler stage comes from wrapping each route's
  * handler as it is added (onRoute): no hook runs between the last preHandler
- * and the handler. Routes added before the plugin show their last hook.
+ * and the handler. Routes added before the plugin (children included: Fastify
+ * hands later hooks to existing children) get the hooks but not the wrapper.
  */
 export function installRequestHooks (app: FastifyInstance, tracker: RequestTracker): void {
   app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {

@@ -133,7 +133,9 @@ export class RuntimeSampler {
   watchServer (server: Server, requests?: RequestTracker): void {
     this.#server = server
     this.requests = requests
-    server.on('request', this.#onRequest)
+    // In front of Fastify's own listener, which runs the onRequest hooks synchronously:
+    // the tracker must have the request's entry before its first hook looks for it.
+    server.prependListener('request', this.#onRequest)
   }
 
   #tick (): void {
