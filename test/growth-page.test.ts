@@ -70,7 +70,7 @@ describe.skipIf(!requireChromium())('the page\'s "What grew since then" beside a
   let churnBrowser: Browser
   beforeAll(async () => {
     churnBrowser = await launchChromium()
-    churnApp = await startLeakApp('slow-leak-churn', { LEAK_KEEP: '200' })
+    churnApp = await startLeakApp('slow-leak-churn', { LEAK_KEEP: '40' })
   }, 60_000)
   afterAll(async () => {
     await churnApp?.stop()
@@ -81,15 +81,18 @@ describe.skipIf(!requireChromium())('the page\'s "What grew since then" beside a
     const page = await churnBrowser.newPage({ viewport: { width: 1280, height: 900 } })
     const watch = watchPage(page, churnApp.url)
     try {
-      // Enough post-GC captures for two ends of three and the trend test over the last 30 s.
-      await new Promise((resolve) => setTimeout(resolve, 32_000))
+      // The ring of 40 full (while it fills, the plugin's own memory grows) and the last 20 s full of post-GC captures.
+      const started = Date.now()
+      const captures = async (): Promise<number> => ((await (await fetch(`${churnApp.url}/debug/leaks`)).json()) as { captures: number }).captures
+      while (Date.now() - started < 60_000 && await captures() < 40) await new Promise((resolve) => setTimeout(resolve, 1000))
+      while (Date.now() - started < 25_000) await new Promise((resolve) => setTimeout(resolve, 1000))
       await page.goto(`${churnApp.url}/debug`)
       const rows = page.locator('#leak-captures tr')
       await expect.poll(async () => await rows.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(8)
-      // The capture about 30 s old (the table lists the newest first, one row per capture).
+      // The capture about 20 s old (the table lists the newest first, one row per capture).
       const ages = await rows.locator('td:nth-child(2)').allTextContents()
       const seconds = ages.map((a) => Number(/^(\d+)\s*s/.exec(a)?.[1] ?? NaN))
-      const pick = seconds.findIndex((s) => s >= 28)
+      const pick = seconds.findIndex((s) => s >= 20)
       expect(pick, ages.join(', ')).toBeGreaterThan(-1)
       await rows.nth(pick).locator('button').click()
       await page.locator('#result .result[data-kind="diff"] h3').filter({ hasText: 'What grew since' }).waitFor({ timeout: 20_000 })
