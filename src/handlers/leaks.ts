@@ -58,6 +58,7 @@ function reportText (report: LeakReportWithHolders, watch: LeakWatch, evidence: 
   if (report.postGcCaptures > 0) {
     lines.push(`post-GC heap: ${mb(report.heap.firstBytes)} -> ${mb(report.heap.lastBytes)}, trend ${mb(report.heap.postGcSlopeBytesPerHour)}/h (p=${report.heap.p.toPrecision(2)})`)
   }
+  if (report.setAside > 0) lines.push(`${report.setAside} post-GC capture(s) left out of the trends: the used heap stood far above the others' line (a large transient was live)`)
   if (report.verdict === 'warming-up') lines.push(`a verdict needs ${THRESHOLDS.minCaptures} captures taken right after a major GC`)
   lines.push('', ...suspectLines(report.suspects))
   lines.push('', report.holders.length > 0 ? 'kept by (collections whose size keeps rising, most certain first):' : `kept by: ${census}`)

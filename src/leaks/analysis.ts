@@ -1,7 +1,8 @@
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Frame } from '../pprof/frames.js'
 import { type Origin, originOf } from './origin.js'
 import type { Capture, CaptureRing } from './ring.js'
-import { mannKendall, theilSen } from './trend.js'
+import { mannKendall, median, theilSen } from './trend.js'
 
 /** The verdict's words are fixed: tools outside the project read them. */
 export type Verdict = 'growing' | 'steady' | 'warming-up'
@@ -65,6 +66,11 @@ export interface LeakReport {
   readonly captures: number
   /** Of those, the ones taken right after a major GC: the verdict, the trends and the chart rest on these. */
   readonly postGcCaptures: number
+  /**
+   * Post-GC captures left out of the trend tests: their used heap stood far above the others' trend line
+   * (a large transient, such as a big response being written, was live when the capture was taken).
+   */
+  readonly setAside: number
   /** Each capture: when, the used heap then, and whether a natural major GC had just run. */
   readonly timeline: ReadonlyArray<{ readonly at: number, readonly heapUsed: number, readonly afterGc: boolean }>
   /** From the oldest post-GC capture to the newest, ms since the epoch. */
@@ -86,10 +92,67 @@ export const THRESHOLDS = Object.freeze({
   recentAlpha: 0.1,
   /** Growth below this many sampling intervals is the sampler's noise (one sample stands for an interval's bytes). */
   minGrowthSamples: 8,
-  minGrowthBytes: 1024 * 1024
+  minGrowthBytes: 1024 * 1024,
+  /**
+   * Hysteresis: a site the previous verdict named stays a suspect while its whole-window trend holds at this
+   * level, uncorrected for the number of sites (it is one hypothesis chosen by earlier evidence, not a search),
+   * its second half does not fall at the recentAlpha level (Mann–Kendall p of rising below 1 − recentAlpha),
+   * and it still grew by more than the noise floor.
+   */
+  keepAlpha: 0.05,
+  /**
+   * A post-GC capture whose used heap stands this many robust deviations (1.4826 × MAD of the residuals)
+   * above the heap's Theil–Sen line, and at least outlierMinBytes above it, is left out of the trend tests.
+   */
+  outlierDeviations: 3.5,
+  outlierMinBytes: 4 * 1024 * 1024,
+  /** At most this share of the post-GC captures is left out: a heap whose every other capture jumps is not an outlier. */
+  outlierMaxShare: 0.25
 })
 
+/** What the previous verdict said, for hysteresis: the sites it named (`siteName` of each suspect). */
+export interface PreviousVerdict {
+  readonly verdict: Verdict
+  readonly suspects: ReadonlyArray<{ readonly function: string, readonly file: string, readonly line: number }>
+}
+
+/** A suspect's (or chart site's) identity across reports. */
+export function siteName (site: { readonly function: string, readonly file: string, readonly line: number }): string {
+  return `${site.function}\0${site.file}\0${site.line}`
+}
+
+/**
+ * Post-GC captures whose used heap is a high outlier against the others: the residuals from the heap's
+ * Theil–Sen line, more than outlierDeviations robust deviations (and outlierMinBytes) above their median.
+ * A capture taken while a large transient is live shows it in its used heap; the rule is one-sided (a low
+ * heap is a cleaner capture, not a suspicious one) and drops at most outlierMaxShare of the captures,
+ * the highest first. Returns the indices to keep.
+ */
+export function withoutHeapOutliers (ts: readonly number[], heap: readonly number[]): number[] {
+  const all = heap.map((_, i) => i)
+  if (heap.length < THRESHOLDS.minCaptures) return all
+  const slope = theilSen(ts, heap)
+  const residuals = heap.map((y, i) => y - slope * ((ts[i] as number) - (ts[0] as number)))
+  const center = median(residuals)
+  const spread = 1.4826 * median(residuals.map((r) => Math.abs(r - center)))
+  const bar = center + Math.max(THRESHOLDS.outlierDeviations * spread, THRESHOLDS.outlierMinBytes)
+  const high = all.filter((i) => (residuals[i] as number) > bar)
+    .sort((a, b) => (residuals[b] as number) - (residuals[a] as number))
+    .slice(0, Math.floor(heap.length * THRESHOLDS.outlierMaxShare))
+  return all.filter((i) => !high.includes(i))
+}
+
 const HOUR_MS = 3_600_000
+
+/**
+ * The plugin's own code (this file's parent directory: dist/ as installed, src/ under test), as a path and as a
+ * file URL (ES modules' frames carry either). Its sites are never suspects: the watch's own ring grows with every
+ * capture until it is full (CaptureRing.add's typed arrays, a megabyte or two), which on a server with rare major
+ * GCs takes minutes, and a bounded ring is not a leak (its size is in /leaks as the ring's footprint).
+ */
+const OWN_ROOT = fileURLToPath(new URL('..', import.meta.url))
+const OWN_URL = pathToFileURL(OWN_ROOT).href
+const isOwn = (file: string): boolean => file.startsWith(OWN_ROOT) || file.startsWith(OWN_URL)
 
 interface Site { readonly frame: Frame, readonly bytes: Float64Array }
 
@@ -163,11 +226,15 @@ function heaviestStacks (captures: readonly Capture[], siteOfStack: ReadonlyMap<
  * sampler's noise. Churn that comes and goes has no monotone trend; a cache
  * that warmed up and plateaued fails the second half; steady load fails both.
  */
-export function analyze (ring: CaptureRing, intervalBytes: number): LeakReport {
+export function analyze (ring: CaptureRing, intervalBytes: number, previous?: PreviousVerdict): LeakReport {
   const timeline = ring.captures.map((c) => ({ at: c.at, heapUsed: c.heapUsed, afterGc: c.afterGc }))
   // Only captures taken right after a major GC show what is live: before one, the sampler still counts garbage
   // the old generation has not collected yet, and a cache that churns would look like growth.
-  const captures = ring.captures.filter((c) => c.afterGc)
+  const postGc = ring.captures.filter((c) => c.afterGc)
+  // Nor those taken while a large transient was live (its used heap far above the others' line).
+  const kept = withoutHeapOutliers(postGc.map((c) => c.at), postGc.map((c) => c.heapUsed))
+  const captures = kept.map((i) => postGc[i] as Capture)
+  const setAside = postGc.length - captures.length
   const ts = captures.map((c) => c.at)
   const from = ts[0] ?? 0
   const to = ts[ts.length - 1] ?? 0
@@ -207,15 +274,18 @@ export function analyze (ring: CaptureRing, intervalBytes: number): LeakReport {
       .sort((x, y) => (y.bytes[y.bytes.length - 1] as number) - (x.bytes[x.bytes.length - 1] as number))
     return { at: ts, sites: [...first, ...rest].slice(0, CHART_SITES).map((site) => ({ ...siteOf(site.frame), bytes: [...site.bytes] })) }
   }
-  if (captures.length < THRESHOLDS.minCaptures) return { verdict: 'warming-up', suspects: [], heap, captures: timeline.length, postGcCaptures: captures.length, timeline, window, chart: chartOf([]) }
+  if (captures.length < THRESHOLDS.minCaptures) return { verdict: 'warming-up', suspects: [], heap, captures: timeline.length, postGcCaptures: postGc.length, setAside, timeline, window, chart: chartOf([]) }
 
   const minGrowth = Math.max(THRESHOLDS.minGrowthBytes, THRESHOLDS.minGrowthSamples * intervalBytes)
   const spanMs = to - from
-  const candidates = [...sites.values()].map((site) => ({ site, trend: trendOf(ts, [...site.bytes]) }))
+  const candidates = [...sites.values()].filter((site) => !isOwn(site.frame.file)).map((site) => ({ site, trend: trendOf(ts, [...site.bytes]) }))
     .filter(({ trend }) => trend.slopePerMs * spanMs >= minGrowth)
   const alpha = THRESHOLDS.alpha / Math.max(1, candidates.length)
+  // Sites the previous verdict named, when it said growing: they need better evidence to be let go than to be named.
+  const named = new Set(previous?.verdict === 'growing' ? previous.suspects.map(siteName) : [])
   const rising = candidates
-    .filter(({ trend }) => trend.p < alpha && trend.recentP < THRESHOLDS.recentAlpha && trend.recentSlope > 0)
+    .filter(({ site, trend }) => (trend.p < alpha && trend.recentP < THRESHOLDS.recentAlpha && trend.recentSlope > 0) ||
+      (named.has(siteName(siteOf(site.frame))) && trend.p < THRESHOLDS.keepAlpha && trend.recentP < 1 - THRESHOLDS.recentAlpha))
     .sort((x, y) => x.trend.p - y.trend.p || y.trend.slopePerMs - x.trend.slopePerMs)
   const heaviest = heaviestStacks(captures, siteOfStack, new Set(rising.map((r) => r.site)))
   const suspects: Suspect[] = rising.map(({ site, trend }) => ({
@@ -233,5 +303,5 @@ export function analyze (ring: CaptureRing, intervalBytes: number): LeakReport {
   // The verdict rests on sites alone. The post-GC heap of a young process rises for reasons no sampled
   // allocation shows (compiled code, feedback vectors, interned strings), and "growing" with nobody to blame
   // sends the reader nowhere; its trend is reported beside the verdict for whoever wants it.
-  return { verdict: suspects.length > 0 ? 'growing' : 'steady', suspects, heap, captures: timeline.length, postGcCaptures: captures.length, timeline, window, chart: chartOf(rising.map((r) => r.site)) }
+  return { verdict: suspects.length > 0 ? 'growing' : 'steady', suspects, heap, captures: timeline.length, postGcCaptures: postGc.length, setAside, timeline, window, chart: chartOf(rising.map((r) => r.site)) }
 }

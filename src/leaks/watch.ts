@@ -77,10 +77,11 @@ export class LeakWatch {
     this.#schedule(settings.intervalMs)
   }
 
-  /** The ring's verdict, recomputed only when a capture was added. */
+  /** The ring's verdict, recomputed only when a capture was added (and given the one before it, for hysteresis). */
   report (): LeakReport {
     const last = this.ring.captures[this.ring.captures.length - 1]?.at ?? 0
-    if (this.#report?.at !== last) this.#report = { at: last, report: analyze(this.ring, this.#intervalBytes) }
+    // The previous report's verdict and suspects: a site once named needs better evidence to be let go (hysteresis).
+    if (this.#report?.at !== last) this.#report = { at: last, report: analyze(this.ring, this.#intervalBytes, this.#report?.report) }
     return this.#report.report
   }
 
