@@ -1,6 +1,6 @@
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Frame } from '../pprof/frames.js'
 import { type Origin, originOf } from './origin.js'
+import { isOwn } from './own.js'
 import type { Capture, CaptureRing } from './ring.js'
 import { mannKendall, median, theilSen } from './trend.js'
 
@@ -143,16 +143,6 @@ export function withoutHeapOutliers (ts: readonly number[], heap: readonly numbe
 }
 
 const HOUR_MS = 3_600_000
-
-/**
- * The plugin's own code (this file's parent directory: dist/ as installed, src/ under test), as a path and as a
- * file URL (ES modules' frames carry either). Its sites are never suspects: the watch's own ring grows with every
- * capture until it is full (CaptureRing.add's typed arrays, a megabyte or two), which on a server with rare major
- * GCs takes minutes, and a bounded ring is not a leak (its size is in /leaks as the ring's footprint).
- */
-const OWN_ROOT = fileURLToPath(new URL('..', import.meta.url))
-const OWN_URL = pathToFileURL(OWN_ROOT).href
-const isOwn = (file: string): boolean => file.startsWith(OWN_ROOT) || file.startsWith(OWN_URL)
 
 interface Site { readonly frame: Frame, readonly bytes: Float64Array }
 

@@ -1,6 +1,7 @@
 import type { Frame, FrameTable } from '../pprof/frames.js'
 import { StackSet } from '../pprof/frames.js'
 import { formatDuration } from '../duration.js'
+import { isOwn } from './own.js'
 import type { Growth } from './profiles.js'
 import type { Capture, CaptureRing } from './ring.js'
 import { mannKendall, median } from './trend.js'
@@ -122,13 +123,13 @@ export function robustGrowthSince (ring: CaptureRing, sinceAt: number, frames: F
   const scale = nowTime > sinceTime ? (lastAt - firstAt) / (nowTime - sinceTime) : 1
 
   // A ring stack, once: its site and its frames in the request's table (where the heap now's stacks are).
-  const ringStacks = new Map<number, { site: string, frameIds: number[], key: string }>()
-  const ringStack = (id: number): { site: string, frameIds: number[], key: string } => {
+  const ringStacks = new Map<number, { site: string, frameIds: number[], key: string, own: boolean }>()
+  const ringStack = (id: number): { site: string, frameIds: number[], key: string, own: boolean } => {
     let known = ringStacks.get(id)
     if (known === undefined) {
       const stackFrames = ring.stackFrames(id)
       const frameIds = stackFrames.map((f) => frames.id(f))
-      known = { site: stackFrames[0] === undefined ? '' : siteKey(stackFrames[0]), frameIds, key: frameIds.join(',') }
+      known = { site: stackFrames[0] === undefined ? '' : siteKey(stackFrames[0]), frameIds, key: frameIds.join(','), own: isOwn(stackFrames[0]?.file ?? '') }
       ringStacks.set(id, known)
     }
     return known
@@ -160,6 +161,8 @@ export function robustGrowthSince (ring: CaptureRing, sinceAt: number, frames: F
   ends.trend.forEach((capture, column) => {
     for (let i = 0; i < capture.stackIds.length; i++) {
       const stack = ringStack(capture.stackIds[i] as number)
+      // The plugin's own allocations (its ring and the census's history filling up) are not the app's growth.
+      if (stack.own) continue
       const objects = capture.values[2 * i] as number
       const bytes = capture.values[2 * i + 1] as number
       bySite(stack.site, column, bytes)
@@ -169,6 +172,7 @@ export function robustGrowthSince (ring: CaptureRing, sinceAt: number, frames: F
   if (fresh !== undefined) {
     for (const [key, record] of fresh.stacks.entries()) {
       const leaf = record.frameIds[0]
+      if (leaf !== undefined && isOwn(frames.get(leaf).file)) continue
       const site = leaf === undefined ? '' : siteKey(frames.get(leaf))
       bySite(site, columns - 1, record.values[1] ?? 0)
       atEnd(key, record.frameIds, site, columns - 1, record.values[0] ?? 0, record.values[1] ?? 0)
@@ -214,6 +218,7 @@ export function robustGrowthSince (ring: CaptureRing, sinceAt: number, frames: F
         tested
           ? `Each allocating function's difference is weighted by its trend over the ${columns} post-GC captures from ${iso(ends.trend[0]?.at ?? 0)} on (Mann–Kendall |z|: ${SINCE.zKeep} or more kept whole, ${SINCE.zDrop} or less dropped as noise, linear between): ${dropped} of ${series.size} functions dropped, ${scaled} scaled down. A churning cache's floating garbage comes and goes and is dropped; a leak rises and is kept.`
           : `Only ${columns} post-GC captures from ${iso(ends.trend[0]?.at ?? 0)} on: too few to test each function's trend (${SINCE.minTrendCaptures} needed), so the medians alone.`,
+        'The plugin\'s own allocations (its captures and the census\'s counts, bounded, filling up) are left out, as from the leak watch\'s verdict.',
         'Positive values grew, negative ones shrank (go tool pprof -top shows both).'
       ]
     }

@@ -1,0 +1,15 @@
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+/**
+ * The plugin's own code (the build's root: dist/ as installed, src/ under test), as a path and as a file URL
+ * (ES modules' frames carry either). Its allocation sites are never suspects and are left out of "what grew
+ * since": the watch's own ring grows with every capture until it is full (CaptureRing.add's typed arrays, a
+ * megabyte or two) and the census's history until its window is, which on a server with rare major GCs takes
+ * minutes; bounded structures filling up are not the app's growth.
+ */
+const OWN_ROOT = fileURLToPath(new URL('..', import.meta.url))
+const OWN_URL = pathToFileURL(OWN_ROOT).href
+
+export function isOwn (file: string): boolean {
+  return file.startsWith(OWN_ROOT) || file.startsWith(OWN_URL)
+}
