@@ -65,33 +65,10 @@ describe('hysteresis: a named site needs better evidence to be let go than to be
     const freed = new CaptureRing(16)
     for (let i = 0; i < 16; i++) capture(freed, i * 60_000, { leak: (i < 10 ? i * 3 : 30 - (i - 10) * 2) * MB, other: 5 * MB })
     expect(analyze(freed, 512 * 1024, previous).verdict).toBe('steady')
-  })
-
-  it('carries the verdict through a run: once growing, a slow leak in wide noise does not flap back', () => {
-    // A LeakWatch's sequence of reports, each analysis given the one before it; and the same rings analysed
-    // without memory, which flap on this noise.
-    const run = (noiseMb: number, withMemory: boolean): string => {
-      const ring = new CaptureRing(16)
-      let verdicts = ''
-      let previous
-      for (let i = 0; i < 60; i++) {
-        const sites: Record<string, number> = { leak: 10 * MB + i * 0.6 * MB + noise(i, 1) * noiseMb * MB }
-        for (let k = 0; k < 20; k++) sites[`churn${k}`] = 20 * MB + noise(i, k + 10) * 4 * MB
-        capture(ring, i * 60_000, sites, 50 * MB)
-        const report = analyze(ring, 512 * 1024, withMemory ? previous : undefined)
-        previous = report
-        verdicts += report.verdict[0] as string
-      }
-      return verdicts
-    }
-    for (const noiseMb of [2, 3]) {
-      const kept = run(noiseMb, true)
-      const first = kept.indexOf('g')
-      console.log(`noise ±${noiseMb} MB: with memory ${kept}, without ${run(noiseMb, false)}`)
-      expect(first).toBeGreaterThan(0)
-      expect(kept.slice(first)).toMatch(/^g+$/)
-    }
-    expect(run(3, false).slice(run(3, false).indexOf('g'))).toMatch(/s/)
+    // Warmed up over the first half, then a plateau with the sampler's noise: the whole window still rises.
+    const warmed = new CaptureRing(16)
+    for (let i = 0; i < 16; i++) capture(warmed, i * 60_000, { leak: (i < 7 ? i * 4 : 28) * MB, other: 5 * MB })
+    expect(analyze(warmed, 512 * 1024, previous).verdict).toBe('steady')
   })
 })
 

@@ -96,10 +96,13 @@ export const THRESHOLDS = Object.freeze({
   /**
    * Hysteresis: a site the previous verdict named stays a suspect while its whole-window trend holds at this
    * level, uncorrected for the number of sites (it is one hypothesis chosen by earlier evidence, not a search),
-   * its second half does not fall at the recentAlpha level (Mann–Kendall p of rising below 1 − recentAlpha),
-   * and it still grew by more than the noise floor.
+   * its second half still rises at a quarter of the whole window's rate or more (Theil–Sen slopes: robust to
+   * the noise that made its Mann–Kendall test dip), and it still grew by more than the noise floor. A flat
+   * second half lets it go: a cache that warmed up and stopped rises over the whole window long after it
+   * stopped (a CI run kept a warm-up twin 'growing' with "its second half does not fall" as the bar).
    */
   keepAlpha: 0.05,
+  keepRecentAlpha: 0.2,
   /**
    * A post-GC capture whose used heap stands this many robust deviations (1.4826 × MAD of the residuals)
    * above the heap's Theil–Sen line, and at least outlierMinBytes above it, is left out of the trend tests.
@@ -275,7 +278,7 @@ export function analyze (ring: CaptureRing, intervalBytes: number, previous?: Pr
   const named = new Set(previous?.verdict === 'growing' ? previous.suspects.map(siteName) : [])
   const rising = candidates
     .filter(({ site, trend }) => (trend.p < alpha && trend.recentP < THRESHOLDS.recentAlpha && trend.recentSlope > 0) ||
-      (named.has(siteName(siteOf(site.frame))) && trend.p < THRESHOLDS.keepAlpha && trend.recentP < 1 - THRESHOLDS.recentAlpha))
+      (named.has(siteName(siteOf(site.frame))) && trend.p < THRESHOLDS.keepAlpha && trend.recentP < THRESHOLDS.keepRecentAlpha && trend.recentSlope > 0))
     .sort((x, y) => x.trend.p - y.trend.p || y.trend.slopePerMs - x.trend.slopePerMs)
   const heaviest = heaviestStacks(captures, siteOfStack, new Set(rising.map((r) => r.site)))
   const suspects: Suspect[] = rising.map(({ site, trend }) => ({
