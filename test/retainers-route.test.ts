@@ -44,7 +44,8 @@ const leftovers = (): string[] => readdirSync(dir as string)
 describe('GET /debug/leaks/retainers', () => {
   it('is off unless enabled, and a HEAD takes no snapshot', async () => {
     const off = await build({ leakWatch: { dir: dir as string } })
-    const on = await build({ leakWatch: { dir: dir as string }, retainers: true })
+    // Limits past any heap: the defaults refuse a first call on a worker whose heap passed ~35 MB (a whole-suite run).
+    const on = await build({ leakWatch: { dir: dir as string }, retainers: { maxStallSeconds: 3600, maxExtraMemoryMB: 1_000_000 } })
     try {
       expect((await off.inject('/debug/leaks/retainers')).statusCode).toBe(404)
       const head = await on.inject({ method: 'HEAD', url: '/debug/leaks/retainers' })
@@ -96,7 +97,7 @@ describe('GET /debug/leaks/retainers', () => {
   })
 
   it('takes a base first, one call at a time, then names the holder of what grew since; a renumbering starts over', async () => {
-    const app = await build({ leakWatch: { dir: dir as string }, retainers: { maxStallSeconds: 600 } })
+    const app = await build({ leakWatch: { dir: dir as string }, retainers: { maxStallSeconds: 600, maxExtraMemoryMB: 1_000_000 } })
     try {
       const [a, b] = await Promise.all([app.inject('/debug/leaks/retainers'), app.inject('/debug/leaks/retainers')])
       const [first, busy] = a.statusCode === 200 ? [a, b] : [b, a]
@@ -154,7 +155,7 @@ describe('GET /debug/leaks/retainers', () => {
   it('stops the worker when the client goes away, and deletes the snapshot', async () => {
     let log = ''
     const stream = new Writable({ write (chunk: Buffer, _enc, done) { log += chunk.toString(); done() } })
-    const app = await build({ leakWatch: { dir: dir as string }, retainers: { maxStallSeconds: 600 } }, { logger: { level: 'info', stream } })
+    const app = await build({ leakWatch: { dir: dir as string }, retainers: { maxStallSeconds: 600, maxExtraMemoryMB: 1_000_000 } }, { logger: { level: 'info', stream } })
     await app.listen({ host: '127.0.0.1', port: 0 })
     try {
       const port = (app.server.address() as AddressInfo).port
