@@ -1,7 +1,8 @@
 import type { HeapGraph } from './graph.js'
 
 const UNVISITED = 0xffffffff
-const LAST_ROOTS = ['(Stack roots)', '(Handle scope)']
+// Node 26's V8 names its identity maps' root '(Identity map)': a Map reached through one reads '(GC roots) › [] › (Identity map) › [] › Map'.
+const LAST_ROOTS = ['(Stack roots)', '(Handle scope)', '(Identity map)']
 
 /** The shortest retainer tree: for each node reached from the root, the edge it was first reached by. */
 export interface RetainerTree {
