@@ -135,9 +135,4 @@ export class HolderHistory {
     }
     return out.sort((a, b) => a.p - b.p || b.growth - a.growth)
   }
-
-  /** The holders' entries per census, for the page's chart. */
-  get times (): readonly number[] {
-    return this.#times
-  }
 }
