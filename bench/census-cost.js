@@ -45,6 +45,7 @@ export function censusRows ({ cases }) {
     add('share of one core at the 5-minute default', `${fmt(100 * median(rest.map((r) => r.cpuMs)) / DEFAULT_INTERVAL_MS, 3)} %`, '< 1 %')
     add('wall time per census, ms (later)', cell(rest.map((r) => r.durationMs), 0))
     add('extra used heap during a census, MiB (later; garbage included)', cell(rest.map((r) => r.extraHeapBytes / 2 ** 20), 1))
+    add('young-generation collections per census (later), their longest pause, ms', `${cell(rest.map((r) => r.scavenges), 0)}, ${fmt(Math.max(...rest.map((r) => r.maxScavengeMs)), 1)}`)
   }
   return rows
 }

@@ -2,6 +2,7 @@ import { types } from 'node:util'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import type { InspectorBridge } from './bridge.js'
+import { type Edge, type FunctionFacts, FunctionFactsCache } from './function-facts.js'
 import { child, displayFile, keyName, moduleRoot, type PathNode, render } from './path.js'
 import {
   constructorName, dataValue, firstMapEntries, firstSetValues, isProxy, isWalkable, keysOf, lengthOf, prototypeOf,
@@ -54,8 +55,8 @@ export class Identity {
   readonly #keyed = new WeakMap<object, Map<string, number>>()
   /** Per prototype: do its instances have private fields (learnt from one instance)? */
   readonly privateFields = new WeakMap<object, boolean>()
-  /** Per function, what the inspector said of it once: later censuses skip what cannot change. */
-  readonly functions = new WeakMap<object, FunctionFacts>()
+  /** Per function, what the inspector said of it: later censuses replay it instead of asking again. */
+  readonly functions = new FunctionFactsCache()
   #next = 1
 
   of (value: object): number {
@@ -81,18 +82,6 @@ export class Identity {
     }
     return id
   }
-}
-
-/**
- * What a function's scopes are, learnt at its first census: Node's own and
- * native functions are never asked about again, and a module's top-level
- * function is skipped when another function of its module already showed
- * that module's scope in this census (they share it).
- */
-interface FunctionFacts {
-  readonly skip: boolean
-  /** Its only scope (besides the global one) is its module's: this file's. */
-  readonly moduleOnly: string | undefined
 }
 
 // Below this many entries a collection is looked into whole; above, only its first few (its sample).
@@ -130,6 +119,8 @@ export class CensusWalk {
   readonly #pending: Item[] = []
   readonly #found: Collection[] = []
   readonly #cjsFiles: ReadonlySet<string>
+  /** How each script shows, by its key: worked out once per census, not once per function. */
+  readonly #scripts = new Map<string, { readonly file: string, readonly cjs: boolean }>()
   /** Modules whose scope this census has walked already. */
   readonly #modulesWalked = new Set<string>()
   #head = 0
@@ -152,6 +143,7 @@ export class CensusWalk {
   }
 
   async run (roots: readonly Root[]): Promise<{ collections: Collection[], stats: WalkStats }> {
+    this.#identity.functions.begin()
     for (const r of roots) this.#enqueue(r.value, r.path)
     let sliceStart = performance.now()
     let sliceCpu = process.cpuUsage()
@@ -207,8 +199,16 @@ export class CensusWalk {
   }
 
   #enqueue (value: unknown, path: PathNode): void {
-    if (!isWalkable(value) || this.#visited.has(value) || path.depth > this.#limits.maxDepth) return
-    this.#queue.push({ value, path })
+    if (this.#worth(value, path.depth)) this.#queue.push({ value, path })
+  }
+
+  /** Queues `value` under `parent › name`: the path node is made only for what is queued (most values are not). */
+  #enqueueChild (value: unknown, parent: PathNode, name: string): void {
+    if (this.#worth(value, parent.depth + 1)) this.#queue.push({ value, path: child(parent, name) })
+  }
+
+  #worth (value: unknown, depth: number): value is Walkable {
+    return isWalkable(value) && !this.#visited.has(value) && depth <= this.#limits.maxDepth
   }
 
   #visit (item: Item): void {
@@ -222,9 +222,12 @@ export class CensusWalk {
     if (isProxy(value)) return
     if (typeof value === 'function') {
       this.#functions++
+      // Node's own and native functions are never asked about again, and a module's top-level function is skipped
+      // when another function of its module already showed that module's scope in this census (they share it).
+      // Otherwise what was read is replayed, unless the function is due to be asked again or a target is gone.
       const facts = this.#identity.functions.get(value)
       const known = facts !== undefined && (facts.skip || (facts.moduleOnly !== undefined && this.#modulesWalked.has(facts.moduleOnly)))
-      if (!known) this.#pending.push(item)
+      if (!known && (facts === undefined || this.#identity.functions.isDue(facts) || !this.#follow(facts, path))) this.#pending.push(item)
       this.#properties(value, path)
       return
     }
@@ -245,8 +248,8 @@ export class CensusWalk {
     const first = firstMapEntries(map, size <= LOOK_INTO_ALL ? size : LOOK_INTO_FIRST)
     if (size > 0) this.#record(this.#identity.of(map), 'Map', size, path, first.slice(0, SAMPLE).map((e) => e[0]), first.slice(0, SAMPLE).map((e) => e[1]))
     for (const [k, v] of first) {
-      this.#enqueue(k, child(path, '(key)'))
-      this.#enqueue(v, child(path, '(value)'))
+      this.#enqueueChild(k, path, '(key)')
+      this.#enqueueChild(v, path, '(value)')
     }
     this.#properties(map, path, false)
   }
@@ -255,7 +258,7 @@ export class CensusWalk {
     const size = sizeOfSet(set)
     const first = firstSetValues(set, size <= LOOK_INTO_ALL ? size : LOOK_INTO_FIRST)
     if (size > 0) this.#record(this.#identity.of(set), 'Set', size, path, [], first.slice(0, SAMPLE))
-    for (const v of first) this.#enqueue(v, child(path, '(value)'))
+    for (const v of first) this.#enqueueChild(v, path, '(value)')
     this.#properties(set, path, false)
   }
 
@@ -266,7 +269,7 @@ export class CensusWalk {
     for (let i = 0; i < n; i++) first.push(dataValue(array, String(i)))
     // An array whose first slots are empty is a queue's spent slots (undici compacts its queue past 256): it keeps nothing.
     if (length > 0 && first.some((v) => v !== null && v !== undefined)) this.#record(this.#identity.of(array), 'Array', length, path, [], first.slice(0, SAMPLE))
-    first.forEach((v, i) => this.#enqueue(v, child(path, String(i))))
+    first.forEach((v, i) => this.#enqueueChild(v, path, String(i)))
   }
 
   #object (value: object, path: PathNode): void {
@@ -280,7 +283,11 @@ export class CensusWalk {
         const eventPath = child(path, `listeners '${keyName(key)}'`)
         if (count > 0) this.#record(this.#identity.ofKeyed(value, keyName(key)), 'listeners', count, eventPath, [], [])
         const n = Math.min(count, count <= LOOK_INTO_ALL ? count : LOOK_INTO_FIRST)
-        for (let i = 0; i < n; i++) this.#enqueue(Array.isArray(listeners) ? dataValue(listeners, String(i)) : list[i], count === 1 ? eventPath : child(eventPath, String(i)))
+        for (let i = 0; i < n; i++) {
+          const listener = Array.isArray(listeners) ? dataValue(listeners, String(i)) : list[i]
+          if (count === 1) this.#enqueue(listener, eventPath)
+          else this.#enqueueChild(listener, eventPath, String(i))
+        }
       }
     }
     const proto = prototypeOf(value)
@@ -302,9 +309,9 @@ export class CensusWalk {
       // V8 makes a plain function's prototype object when it is first read (about 240 B): reading it here would
       // grow the app's heap. Prototypes that matter are reached through their instances' [[Prototype]].
       if (key === 'prototype' && typeof value === 'function') continue
-      this.#enqueue(dataValue(value, key), child(path, keyName(key)))
+      this.#enqueueChild(dataValue(value, key), path, keyName(key))
     }
-    if (withPrototype) this.#enqueue(prototypeOf(value), child(path, '[[Prototype]]'))
+    if (withPrototype) this.#enqueueChild(prototypeOf(value), path, '[[Prototype]]')
     let strings = 0
     for (const k of keys) if (typeof k === 'string') strings++
     return strings
@@ -349,10 +356,10 @@ export class CensusWalk {
           // A script the list did not have yet (loaded late on a big heap) is walked under its id.
           if (scopes !== undefined && url?.startsWith('node:') !== true && scriptId !== undefined) {
             const key = url ?? `(script ${scriptId})`
-            plans.push({ role: 'scopes', item, file: url === undefined ? key : displayFile(url), cjs: url !== undefined && this.#cjsFiles.has(url.startsWith('file://') ? fileURLToPath(url) : url), key })
+            plans.push({ role: 'scopes', item, ...this.#script(key, url), key })
             ids.push(scopes)
           } else if (!plans.some((plan) => plan.item === item)) {
-            this.#identity.functions.set(item.value, { skip: true, moduleOnly: undefined })
+            this.#identity.functions.skip(item.value)
           }
         } else {
           const proto = prototypeOf(item.value)
@@ -367,15 +374,28 @@ export class CensusWalk {
       })
       const objects = this.#bridge.objectsOf(ids)
       this.#calls++
+      // A function's edges are remembered, then followed the way a later census replays them.
+      const read = new Map<object, { item: Item, edges: Edge[], moduleOnly: string | undefined, file: string | undefined }>()
       plans.forEach((plan, i) => {
         const object = objects[i]
-        if (plan.role === 'edge') this.#enqueue(object, child(plan.item.path, plan.name))
+        if (typeof plan.item.value !== 'function') {
+          if (plan.role === 'edge') this.#enqueueChild(object, plan.item.path, plan.name)
+          return
+        }
+        let entry = read.get(plan.item.value)
+        if (entry === undefined) {
+          entry = { item: plan.item, edges: [], moduleOnly: undefined, file: undefined }
+          read.set(plan.item.value, entry)
+        }
+        if (plan.role === 'edge') internalEdges(plan.name, object, entry.edges)
         else if (isWalkable(object)) {
-          const moduleOnly = this.#scopes(object, plan.item.path, plan.file, plan.cjs)
-          if (moduleOnly) this.#modulesWalked.add(plan.key)
-          this.#identity.functions.set(plan.item.value, { skip: false, moduleOnly: moduleOnly ? plan.key : undefined })
+          entry.file = plan.file
+          if (this.#scopes(object, plan.file, plan.cjs, entry.edges)) entry.moduleOnly = plan.key
         }
       })
+      for (const { item, edges, moduleOnly, file } of read.values()) {
+        this.#follow(this.#identity.functions.remember(item.value, moduleOnly, file, edges), item.path)
+      }
     } finally {
       this.#bridge.release()
       this.#calls++
@@ -383,13 +403,48 @@ export class CensusWalk {
     return true
   }
 
+  #script (key: string, url: string | undefined): { readonly file: string, readonly cjs: boolean } {
+    let script = this.#scripts.get(key)
+    if (script === undefined) {
+      script = url === undefined ? { file: key, cjs: false } : { file: displayFile(url), cjs: this.#cjsFiles.has(url.startsWith('file://') ? fileURLToPath(url) : url) }
+      this.#scripts.set(key, script)
+    }
+    return script
+  }
+
+  /**
+   * Queues what a function's edges point to; false, queueing nothing, when a
+   * target was collected since they were read (the variable was reassigned):
+   * the function must be asked again.
+   */
+  #follow (facts: FunctionFacts, path: PathNode): boolean {
+    // Checked first, so that a function asked again has queued nothing twice (deref keeps a target until the slice ends).
+    for (const edge of facts.edges) if (edge.target.deref() === undefined) return false
+    if (facts.moduleOnly !== undefined) this.#modulesWalked.add(facts.moduleOnly)
+    let module: PathNode | undefined
+    let closure: PathNode | undefined
+    for (const edge of facts.edges) {
+      const target = edge.target.deref()
+      const labels = edge.labels
+      // Path nodes only for what is queued, the module's and the closure's shared by their variables.
+      if (!this.#worth(target, path.depth + labels.length + (edge.module ? 1 : 0))) continue
+      let at = path
+      if (edge.module && facts.file !== undefined) at = module ??= moduleRoot(path, facts.file)
+      else if (labels[0] === '(closure)' && labels.length === 2) at = closure ??= child(path, '(closure)')
+      else if (labels.length === 2) at = child(path, labels[0] as string)
+      this.#queue.push({ value: target, path: child(at, labels[labels.length - 1] as string) })
+    }
+    return true
+  }
+
   /**
    * A function's scope chain, innermost first, the global scope last (walked
-   * from globalThis instead). The module's own scope (ES module, or the
-   * outermost closure of a CommonJS module) starts a new path, `module <file>`.
-   * True when the module's scope was its only one.
+   * from globalThis instead), as edges to its variables' objects. The module's
+   * own scope (ES module, or the outermost closure of a CommonJS module)
+   * starts a new path, `module <file>`. True when the module's scope was its
+   * only one.
    */
-  #scopes (list: object, path: PathNode, file: string | undefined, cjs: boolean): boolean {
+  #scopes (list: object, file: string | undefined, cjs: boolean, edges: Edge[]): boolean {
     const length = lengthOf(list as unknown[])
     let scopes = 0
     let modules = 0
@@ -407,10 +462,31 @@ export class CensusWalk {
       const isModule = file !== undefined && (description === 'Module' || (cjs && i === outermost))
       scopes++
       if (isModule) modules++
-      const scopePath = isModule ? moduleRoot(path, file) : child(path, '(closure)')
-      for (const key of keysOf(object)) this.#enqueue(dataValue(object, key), child(scopePath, keyName(key)))
+      for (const key of keysOf(object)) {
+        const value = dataValue(object, key)
+        if (isWalkable(value)) edges.push({ module: isModule, labels: isModule ? [keyName(key)] : ['(closure)', keyName(key)], target: new WeakRef(value) })
+      }
     }
     return scopes === 1 && modules === 1
+  }
+}
+
+/**
+ * A bound function's target, `this` and arguments as edges. The arguments
+ * list is a copy the inspector makes at each reading: its entries are
+ * remembered, not the copy.
+ */
+function internalEdges (name: string, object: unknown, edges: Edge[]): void {
+  if (!isWalkable(object)) return
+  if (name !== '[[BoundArgs]]' || !Array.isArray(object)) {
+    edges.push({ module: false, labels: [name], target: new WeakRef(object) })
+    return
+  }
+  const length = lengthOf(object)
+  const n = length <= LOOK_INTO_ALL ? length : LOOK_INTO_FIRST
+  for (let i = 0; i < n; i++) {
+    const value = dataValue(object, String(i))
+    if (isWalkable(value)) edges.push({ module: false, labels: [name, String(i)], target: new WeakRef(value) })
   }
 }
 
