@@ -3,7 +3,9 @@
 // Environment: HOST (127.0.0.1), PORT (3000), PPROF_USER and PPROF_PASSWORD
 // (when both are set the debug routes need basic auth; otherwise they answer
 // loopback clients only), LOAD_SECONDS for --load (default: until stopped),
-// LEAK_WATCH_MS (the leak watch's interval; default 5 minutes).
+// LEAK_WATCH_MS (the leak watch's interval; default 5 minutes, 5 seconds with
+// --leak so that the page names the leak within minutes), LOAD_RATE for --load
+// (connections opened per second; default 8, about 1.5 GB an hour leaked).
 import { fork } from 'node:child_process'
 import { buildDemoApp } from './app.js'
 
@@ -15,7 +17,7 @@ const user = process.env.PPROF_USER
 const password = process.env.PPROF_PASSWORD
 const auth = user && password ? { username: user, password } : undefined
 
-const leakWatchMs = process.env.LEAK_WATCH_MS ? Number(process.env.LEAK_WATCH_MS) : undefined
+const leakWatchMs = process.env.LEAK_WATCH_MS ? Number(process.env.LEAK_WATCH_MS) : leak ? 5000 : undefined
 const app = await buildDemoApp({ leak, auth, leakWatchMs, logger: { level: process.env.LOG_LEVEL ?? 'warn' } })
 let load
 const shutdown = async () => {
@@ -45,7 +47,7 @@ Try:
 `)
 
 if (withLoad) {
-  const args = ['--url', `ws://${host}:${port}/chat`]
+  const args = ['--url', `ws://${host}:${port}/chat`, '--concurrency', '16', '--rate', process.env.LOAD_RATE ?? '8']
   if (process.env.LOAD_SECONDS) args.push('--seconds', process.env.LOAD_SECONDS)
   load = fork(new URL('./load.js', import.meta.url), args, { stdio: 'inherit' })
   load.on('exit', () => { load = undefined })

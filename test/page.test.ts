@@ -198,7 +198,7 @@ describe.skipIf(!requireChromium())('the page in Chromium', () => {
       expect(await page.locator('#result a.download').getAttribute('download')).toMatch(/^heap-.*\.pb\.gz$/)
       expect(await page.locator('#result code.command').first().textContent()).toContain('go tool pprof')
       await screenshot(page, '2-heap', page.locator('#result'))
-      // The README's picture (npm run docs copies it to docs/page.png): charts, controls, a heap profile.
+      // The README's second picture (npm run docs copies it to docs/page-profiles.png): charts, controls, a heap profile.
       await screenshot(page, 'readme', { height: 1450 })
 
       // Heap growth over 1 s: the delta route, shown as a difference (or as "nothing changed").
