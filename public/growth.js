@@ -39,6 +39,7 @@ export function holderRows (holders) {
     const where = el('td', 'path')
     where.append(el('code', '', h.path))
     if (h.file) where.append(el('div', 'hint', h.file))
+    if (h.alike > 1) where.append(el('div', 'hint', `${h.alike} alike: * stands for their indexes`))
     const holds = [...h.sample.keys.map((k) => `key ${k}`), ...h.sample.values.map((v) => `value ${v}`)].join(', ')
     tr.append(where, el('td', '', h.kind), el('td', 'num', String(h.entries)), el('td', 'num', `+${h.growth}`), el('td', 'num', String(h.entriesPerHour)), el('td', '', holds || '–'))
     return tr

@@ -19,6 +19,12 @@ export interface Holder {
   /** Mann–Kendall one-sided p of "it keeps growing", over the window and its second half. */
   readonly p: number
   readonly recentP: number
+  /**
+   * How many growing collections this one stands for: siblings whose paths differ only by an index (each leaked
+   * listener's own array, each element's cache) are one row, `*` in place of the index, the most certain one's
+   * figures. 1 when it is alone.
+   */
+  readonly alike: number
 }
 
 /** Tuning of the holder test, beside the suspects' (THRESHOLDS): a holder must have grown by this many entries. */
@@ -130,9 +136,32 @@ export class HolderHistory {
         entriesPerHour: Math.round(slope * HOUR_MS),
         sample: c.sample,
         p,
-        recentP
+        recentP,
+        alike: 1
       })
     }
-    return out.sort((a, b) => a.p - b.p || b.growth - a.growth)
+    return mergeAlike(out.sort((a, b) => a.p - b.p || b.growth - a.growth))
   }
+}
+
+// An index between two path segments, or at its end: ` › 12 › ` or ` › 12`.
+const INDEX = / › \d+(?= › |$)/g
+
+/**
+ * Holders whose paths differ only by indexes, as one: a thousand leaked listeners each growing its own array are
+ * one finding, and as many rows would push the others out of every list that shows the first few.
+ */
+export function mergeAlike (holders: readonly Holder[]): Holder[] {
+  const groups = new Map<string, Holder[]>()
+  for (const h of holders) {
+    const key = `${h.kind}\0${h.path.replace(INDEX, ' › *')}`
+    const group = groups.get(key)
+    if (group === undefined) groups.set(key, [h])
+    else group.push(h)
+  }
+  // Map order is first insertion: the most certain of each group, in the input's order.
+  return [...groups.values()].map((group) => {
+    const first = group[0] as Holder
+    return group.length === 1 ? first : { ...first, path: first.path.replace(INDEX, ' › *'), alike: group.length }
+  })
 }

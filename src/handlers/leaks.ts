@@ -64,7 +64,7 @@ function reportText (report: LeakReportWithHolders, watch: LeakWatch, evidence: 
   lines.push('', report.holders.length > 0 ? 'kept by (collections whose size keeps rising, most certain first):' : `kept by: ${census}`)
   for (const h of report.holders) {
     const sample = [h.sample.keys.length > 0 ? `keys ${h.sample.keys.join(', ')}` : '', h.sample.values.length > 0 ? `values ${h.sample.values.join(', ')}` : ''].filter((x) => x !== '').join('; ')
-    lines.push(`  ${String(h.entries).padStart(9)} entries  +${h.growth} (${h.entriesPerHour}/h)  ${h.kind}  ${h.path}${sample === '' ? '' : `  [${sample}]`}`)
+    lines.push(`  ${String(h.entries).padStart(9)} entries  +${h.growth} (${h.entriesPerHour}/h)  ${h.kind}  ${h.path}${h.alike > 1 ? ` (${h.alike} alike, * for their indexes)` : ''}${sample === '' ? '' : `  [${sample}]`}`)
   }
   if (evidence.length > 0) {
     lines.push('', 'heap profiles written near the heap limit:')
