@@ -263,7 +263,8 @@ export function analyze (ring: CaptureRing, intervalBytes: number, previous?: Pr
   })
 
   const chartOf = (first: readonly Site[]): GrowthChart => {
-    const rest = [...sites.values()].filter((site) => !first.includes(site))
+    // The plugin's own sites (its ring, the census's counts) are not the app's memory: never charted, as never suspects.
+    const rest = [...sites.values()].filter((site) => !first.includes(site) && !isOwn(site.frame.file))
       .sort((x, y) => (y.bytes[y.bytes.length - 1] as number) - (x.bytes[x.bytes.length - 1] as number))
     return { at: ts, sites: [...first, ...rest].slice(0, CHART_SITES).map((site) => ({ ...siteOf(site.frame), bytes: [...site.bytes] })) }
   }
