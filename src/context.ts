@@ -6,6 +6,7 @@ import { LeakWatch, type Logger } from './leaks/watch.js'
 import type { ResolvedOptions } from './options.js'
 import type { LoadedEngine } from './profiler/engines/index.js'
 import { retainHeapSampler } from './profiler/process-guard.js'
+import type { StallWatch } from './stalls/watch.js'
 import { RuntimeSampler } from './stats/sampler.js'
 import { SymbolTable } from './symbols.js'
 import { createFrameMapper, type FrameMapper } from './sourcemaps/index.js'
@@ -31,6 +32,8 @@ export class PprofContext {
   readonly leakWatch: LeakWatch | undefined
   /** The census of collections beside the leak watch; undefined until the scope exists, and with it off. */
   census: Census | undefined
+  /** The stall catcher, made on the app's instance (its hooks see the app's routes); undefined with `stallWatch: false`. */
+  stalls: StallWatch | undefined
   readonly #shutdown = new AbortController()
   readonly #releaseHeap: () => void
   readonly #log: Logger

@@ -13,6 +13,7 @@ declare namespace fastifyPprof {
   export type LeakWatchOptions = Esm.LeakWatchOptions
   export type RetainersOptions = Esm.RetainersOptions
   export type RequestsOptions = Esm.RequestsOptions
+  export type StallWatchOptions = Esm.StallWatchOptions
   export const errors: typeof Esm.errors
   export const DEFAULTS: typeof Esm.DEFAULTS
   export const fastifyPprof: FastifyPprofPlugin

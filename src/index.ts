@@ -5,6 +5,8 @@ import { DEFAULTS, type FastifyPprofOptions, resolveOptions } from './options.js
 import { pprofScope } from './plugin.js'
 import { installRequestHooks } from './requests/hooks.js'
 import { RequestTracker } from './requests/tracker.js'
+import { installStallHooks } from './stalls/hooks.js'
+import { StallWatch } from './stalls/watch.js'
 
 /**
  * Go's net/http/pprof for Fastify: registers heap and CPU profiles that
@@ -23,8 +25,10 @@ const plugin: FastifyPluginAsync<FastifyPprofOptions> = async (app, opts) => {
   // On the app's own instance (fastify-plugin), so the hooks see the app's routes, not only the plugin's.
   const requests = resolved.requests === false ? undefined : new RequestTracker(resolved.requests, resolved.prefix)
   if (requests !== undefined) installRequestHooks(app, requests)
+  const stalls = resolved.stallWatch === false ? undefined : new StallWatch(resolved.stallWatch)
+  if (stalls !== undefined) installStallHooks(app, stalls)
   // fastify-plugin ignores register()'s prefix, so the scope gets it here.
-  await app.register(pprofScope, { prefix: resolved.prefix, resolved, ...(requests === undefined ? {} : { requests }) })
+  await app.register(pprofScope, { prefix: resolved.prefix, resolved, ...(requests === undefined ? {} : { requests }), ...(stalls === undefined ? {} : { stalls }) })
 }
 
 /**
@@ -35,4 +39,4 @@ const plugin: FastifyPluginAsync<FastifyPprofOptions> = async (app, opts) => {
 export const fastifyPprof = Object.assign(fp(plugin, { fastify: '5.x', name: 'fastify-pprof' }), { errors, DEFAULTS })
 export default fastifyPprof
 export { errors, DEFAULTS }
-export type { AuthRateLimit, FastifyPprofOptions, LeakWatchOptions, PprofAuth, PprofAuthCredentials, PprofAuthValidator, RequestsOptions, RetainersOptions } from './options.js'
+export type { AuthRateLimit, FastifyPprofOptions, LeakWatchOptions, PprofAuth, PprofAuthCredentials, PprofAuthValidator, RequestsOptions, RetainersOptions, StallWatchOptions } from './options.js'

@@ -75,6 +75,17 @@ export interface RequestsOptions {
   max?: number
 }
 
+/**
+ * The stall catcher: a watchdog thread profiles the main thread while its
+ * event loop is stuck, and keeps each stall (`/stalls`).
+ */
+export interface StallWatchOptions {
+  /** How long the loop must go without turning to count as a stall, in ms. @defaultValue 200 */
+  thresholdMs?: number
+  /** Stalls kept, newest first (each with its profile, tens of KB). @defaultValue 20 */
+  keep?: number
+}
+
 export interface FastifyPprofOptions {
   /** Where the routes are mounted. @defaultValue '/debug' */
   prefix?: string
@@ -135,6 +146,11 @@ export interface FastifyPprofOptions {
    * `{ slowMs, max }`, or `false` to add no hooks. @defaultValue true
    */
   requests?: boolean | RequestsOptions
+  /**
+   * Catch event-loop stalls as they happen (`/stalls`): `true`, `{ thresholdMs,
+   * keep }`, or `false` for no watchdog thread and no hooks. @defaultValue true
+   */
+  stallWatch?: boolean | StallWatchOptions
 }
 
 export interface ResolvedOptions {
@@ -158,6 +174,7 @@ export interface ResolvedOptions {
   readonly leakWatch: false | Readonly<Required<LeakWatchOptions>>
   readonly retainers: false | Readonly<Required<RetainersOptions>>
   readonly requests: false | Readonly<Required<RequestsOptions>>
+  readonly stallWatch: false | Readonly<Required<StallWatchOptions>>
 }
 
 export const DEFAULTS = Object.freeze({
@@ -179,6 +196,12 @@ export const DEFAULTS = Object.freeze({
   /** Deep mode's limits when it is on (it is off by default). */
   retainers: Object.freeze({ maxStallSeconds: 10, maxExtraMemoryMB: 2048 }),
   requests: Object.freeze({ slowMs: 5000, max: 10_000 }),
+  /**
+   * on: whether the stall watch runs when the option is absent. Idle, it costs
+   * a 50 ms timer and a worker thread that wakes about 7 times a second
+   * (measured: about 0.2 % of a core, about 15 MB of RSS for the thread).
+   */
+  stallWatch: Object.freeze({ on: true, thresholdMs: 200, keep: 20 }),
   authRateLimit: Object.freeze({ maxFailures: 10, windowMs: 60_000, maxAddresses: 10_000 }),
   leakWatch: Object.freeze({
     intervalMs: 300_000,
@@ -286,6 +309,19 @@ function resolveRequests (value: unknown): ResolvedOptions['requests'] {
   })
 }
 
+function resolveStallWatch (value: unknown): ResolvedOptions['stallWatch'] {
+  const d = DEFAULTS.stallWatch
+  if (value === false || (value === undefined && !d.on)) return false
+  if (value !== undefined && value !== true && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    throw new errors.FST_PPROF_INVALID_OPTION('stallWatch', 'must be true, false or { thresholdMs, keep }')
+  }
+  const v = value === undefined || value === true ? {} : value as StallWatchOptions
+  return Object.freeze({
+    thresholdMs: integer('stallWatch.thresholdMs', v.thresholdMs, d.thresholdMs, 20, 60_000),
+    keep: integer('stallWatch.keep', v.keep, d.keep, 1, 1000)
+  })
+}
+
 /** Validates user options once, at registration, and fills in every default. */
 export function resolveOptions (opts: FastifyPprofOptions = {}): ResolvedOptions {
   let prefix = opts.prefix ?? DEFAULTS.prefix
@@ -318,6 +354,7 @@ export function resolveOptions (opts: FastifyPprofOptions = {}): ResolvedOptions
     sourceMaps: resolveSourceMaps(opts.sourceMaps),
     leakWatch: resolveLeakWatch(opts.leakWatch),
     retainers: resolveRetainers(opts.retainers),
-    requests: resolveRequests(opts.requests)
+    requests: resolveRequests(opts.requests),
+    stallWatch: resolveStallWatch(opts.stallWatch)
   })
 }

@@ -15,6 +15,7 @@ import { retainers } from './handlers/retainers.js'
 import { page, pageAsset } from './handlers/page.js'
 import { cmdlineRefused, traceNotImplemented } from './handlers/refuse.js'
 import { requests } from './handlers/requests.js'
+import { stallProfile, stalls } from './handlers/stalls.js'
 import { stats, statsHistory, vars } from './handlers/stats.js'
 import { symbol } from './handlers/symbol.js'
 import { ALLOCS, BLOCK, GOROUTINE, HEAP, MUTEX, type NamedProfile, THREADCREATE } from './named/catalog.js'
@@ -45,6 +46,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { path: '/stats/history', serve: statsHistory, description: 'The last hour (configurable) of key series, one point a second, for charts. ?since=<ms> returns newer points only.' },
   { path: '/metrics', serve: metrics, description: 'Prometheus text format: prom-client\'s default Node metric names (heap, GC, event loop, handles, CPU, fds) plus event-loop utilization, V8 contexts, the heap engine and requests in flight.' },
   { path: '/requests', serve: requests, optIn: 'requests', description: 'The app\'s requests in flight, oldest first, as JSON: route pattern, method, age, whether the client is still connected, and the stage (the last Fastify hook entered, or the handler); at most 1000 listed, with the total and the count older than requests.slowMs. Never the URL, query, headers or body; the plugin\'s own routes are left out. ?debug=1 gives text grouped by route and stage (Go\'s goroutine?debug=1).' },
+  { path: '/stalls', serve: stalls, optIn: 'stallWatch', description: 'Event-loop stalls caught as they happened, newest first, as JSON: when, how long the loop was blocked, the top frames of a CPU profile the watchdog thread took while it was, the route being served, the GC pause time inside it, and the path of the profile. ?debug=1 gives text.' },
+  { path: '/stalls/:id', serve: stallProfile, optIn: 'stallWatch', audit: true, unlisted: true, description: 'One stall\'s CPU profile (gzipped profile.proto), by the path /stalls lists.' },
   { path: '/vars', serve: vars, description: 'Go expvar\'s shape: {"cmdline": [...], "memstats": {...}}; cmdline without arguments unless exposeArgv.' },
   { path: '/heapsnapshot', serve: heapSnapshot, audit: true, optIn: 'heapSnapshot', description: 'A V8 heap snapshot for Chrome DevTools, off unless heapSnapshot: true. Stops the event loop for the whole write; needs about twice the heap in free memory.' },
   { path: '/pprof/', serve: goIndex, description: 'Go\'s /debug/pprof/ index, for go tool pprof, Parca and Grafana Alloy.' },

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import client from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PprofContext } from '../src/context.js'
-import { GC_HISTOGRAM, METRICS } from '../src/metrics/catalog.js'
+import { GC_HISTOGRAM, METRICS, STALL_METRICS } from '../src/metrics/catalog.js'
 import { createMetrics } from '../src/metrics/index.js'
 import { parseMaxFds, parseStatus } from '../src/metrics/procfs.js'
 import { resolveOptions } from '../src/options.js'
@@ -78,7 +78,8 @@ describe('GET /debug/metrics', () => {
     expect(res.headers['content-type']).toBe(PROM_TEXT)
     expect(res.headers['cache-control']).toBe('no-store')
     const e = parseExposition(res.payload)
-    const expected = [...METRICS.map((m) => [m.name, m.type] as const), [GC_HISTOGRAM.name, 'histogram'] as const]
+    const expected = [...METRICS.map((m) => [m.name, m.type] as const), [GC_HISTOGRAM.name, 'histogram'] as const,
+      [STALL_METRICS.counter, 'counter'] as const, [STALL_METRICS.histogram, 'histogram'] as const]
     expect([...e.type.entries()].sort()).toEqual(expected.map(([n, t]) => [n, t]).sort())
     for (const m of METRICS) {
       expect(e.help.get(m.name)).toBe(m.help)
@@ -293,7 +294,7 @@ describe('GET /debug/metrics', () => {
   it('documents every series in docs/runtime-stats.md\'s Metrics section', () => {
     const doc = readFileSync(new URL('../docs/runtime-stats.md', import.meta.url), 'utf8')
     const section = /\n## Metrics\n([\s\S]*?)(\n## |$)/.exec(doc)?.[1] ?? ''
-    for (const name of [...METRICS.map((m) => m.name), GC_HISTOGRAM.name]) expect(section).toContain(`| \`${name}\``)
+    for (const name of [...METRICS.map((m) => m.name), GC_HISTOGRAM.name, STALL_METRICS.counter, STALL_METRICS.histogram]) expect(section).toContain(`| \`${name}\``)
   })
 })
 

@@ -89,7 +89,13 @@ describe('resolveOptions', () => {
     ['requests.slowMs', { requests: { slowMs: 0 } }],
     ['requests.slowMs', { requests: { slowMs: '5000' } }],
     ['requests.max', { requests: { max: 0 } }],
-    ['requests.max', { requests: { max: 2e6 } }]
+    ['requests.max', { requests: { max: 2e6 } }],
+    ['stallWatch', { stallWatch: 'on' }],
+    ['stallWatch', { stallWatch: null }],
+    ['stallWatch.thresholdMs', { stallWatch: { thresholdMs: 19 } }],
+    ['stallWatch.thresholdMs', { stallWatch: { thresholdMs: '200' } }],
+    ['stallWatch.keep', { stallWatch: { keep: 0 } }],
+    ['stallWatch.keep', { stallWatch: { keep: 1.5 } }]
   ])('rejects a bad %s', (name, opts) => {
     expect(() => resolveOptions(opts as never)).toThrow(errors.FST_PPROF_INVALID_OPTION)
     expect(() => resolveOptions(opts as never)).toThrow(`"${name}"`)

@@ -19,10 +19,10 @@ describe('the route table', () => {
   })
 
   it('is what the plugin mounts: every entry with its methods, opt-in entries only when their option is on', async () => {
-    const off = await build({ heapSnapshot: false, leakWatch: false, requests: false })
-    const on = await build({ heapSnapshot: true, retainers: true, prefix: '/ops' })
+    const off = await build({ heapSnapshot: false, leakWatch: false, requests: false, stallWatch: false })
+    const on = await build({ heapSnapshot: true, retainers: true, stallWatch: true, prefix: '/ops' })
     try {
-      expect(ROUTES.filter((r) => r.optIn !== undefined).map((r) => r.optIn)).toEqual(expect.arrayContaining(['heapSnapshot', 'leakWatch', 'retainers', 'requests']))
+      expect(ROUTES.filter((r) => r.optIn !== undefined).map((r) => r.optIn)).toEqual(expect.arrayContaining(['heapSnapshot', 'leakWatch', 'retainers', 'requests', 'stallWatch']))
       for (const r of ROUTES) {
         const methods: readonly HTTPMethods[] = r.methods ?? ['GET', 'HEAD']
         for (const method of methods) {

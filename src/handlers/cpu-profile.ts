@@ -6,7 +6,7 @@ import { sendProfile } from '../http/reply.js'
 import { encodeStacks } from '../pprof/encode.js'
 import { FrameTable } from '../pprof/frames.js'
 import { cpuShape } from '../pprof/shapes.js'
-import { type CpuRecording, startCpuProfile } from '../profiler/cpu.js'
+import { type CpuRecording, CpuProfilerBusy, startCpuProfile } from '../profiler/cpu.js'
 import type { MakeHandler } from './handler.js'
 
 /** `/profile?seconds=N`: Go's CPU profile handler, for the main thread. */
@@ -20,6 +20,11 @@ export const cpuProfile: MakeHandler = (ctx) => async (request, reply) => {
     try {
       recording = startCpuProfile(ctx.options.cpuSamplingHz)
     } catch (err) {
+      if (err instanceof CpuProfilerBusy) {
+        // The stall ends when the loop turns again: a retry a second later finds the profiler free.
+        reply.header('retry-after', '1')
+        throw new errors.FST_PPROF_BUSY('stall profile')
+      }
       throw new errors.FST_PPROF_PROFILER_FAILED((err as Error).message)
     }
     try {

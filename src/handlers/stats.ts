@@ -43,6 +43,21 @@ function censusStats (ctx: PprofContext): Record<string, unknown> {
   }
 }
 
+/** The stall watch's state for /stats: off, or its threshold, count and last stall (the stalls themselves are at /stalls). */
+function stallStats (ctx: PprofContext): Record<string, unknown> {
+  const watch = ctx.stalls
+  if (watch === undefined) return { enabled: false }
+  const last = watch.list()[0]
+  return {
+    enabled: true,
+    thresholdMs: watch.settings.thresholdMs,
+    total: watch.total,
+    lastAt: last?.at ?? null,
+    lastDurationMs: last?.durationMs ?? null,
+    watchdogError: watch.watchdogError
+  }
+}
+
 /** `/stats`: MemStats-like JSON, or Go's `# Name = value` lines with ?debug=1. */
 export const stats: MakeHandler = (ctx) => async (request, reply) => {
   const debug = parseChoice(request.query as Query, 'debug', [0, 1])
@@ -53,6 +68,7 @@ export const stats: MakeHandler = (ctx) => async (request, reply) => {
     passedOver: passedOverText(ctx.heapEngine)
   }
   report.node.census = censusStats(ctx)
+  report.node.stallWatch = stallStats(ctx)
   if (debug === 1) {
     return sendText(reply, ['# runtime.MemStats', ...statsText(report.memstats as unknown as Record<string, unknown>), '# node', ...statsText(report.node, 'node.')].join('\n') + '\n')
   }

@@ -25,6 +25,16 @@ export const GC_HISTOGRAM = Object.freeze({
   buckets: [0.001, 0.01, 0.1, 1, 2, 5]
 })
 
+/** The stall catcher's series, fed by its own stalls (defined apart, as the GC histogram). */
+export const STALL_METRICS = Object.freeze({
+  counter: 'fastify_pprof_eventloop_stalls_total',
+  counterHelp: 'Event-loop stalls the stall watch caught since the plugin registered: the loop did not turn for stallWatch.thresholdMs or more; see /stalls.',
+  histogram: 'fastify_pprof_eventloop_stall_duration_seconds',
+  histogramHelp: 'How long each event-loop stall blocked the loop, in seconds.',
+  // From the smallest threshold allowed in practice (0.1 s) to a stall a health check would kill.
+  buckets: [0.1, 0.2, 0.5, 1, 2, 5, 10, 30]
+})
+
 const PROCESS_START_SECONDS = Math.round(Date.now() / 1000 - process.uptime())
 const [MAJOR = 0, MINOR = 0, PATCH = 0] = process.version.slice(1).split('.').map(Number)
 const VERSION_LABELS: Labels = { version: process.version, major: String(MAJOR), minor: String(MINOR), patch: String(PATCH) }

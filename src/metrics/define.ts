@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { StallWatch } from '../stalls/watch.js'
 import type { GcStats } from '../stats/gc.js'
-import { GC_HISTOGRAM, type MetricSpec, type Reading } from './catalog.js'
+import { GC_HISTOGRAM, type MetricSpec, type Reading, STALL_METRICS } from './catalog.js'
 import type { MetricSources } from './sources.js'
 
 /** Replaces the metric's samples with this scrape's reading. */
@@ -54,4 +55,29 @@ export function defineGcHistogram (registry: Registry, gc: GcStats): void {
   })
   for (const kind of GC_HISTOGRAM.kinds) histogram.zero({ kind })
   gc.onGc((kind, pauseSeconds) => histogram.observe({ kind }, pauseSeconds))
+}
+
+/**
+ * The stall counter (read from the watch at scrape time, evicted stalls
+ * included) and the histogram of stall durations, fed as each stall is
+ * recorded; StallWatch.stop() drops the listener on close.
+ */
+export function defineStallMetrics (registry: Registry, watch: StallWatch): void {
+  // eslint-disable-next-line no-new
+  new Counter({
+    name: STALL_METRICS.counter,
+    help: STALL_METRICS.counterHelp,
+    registers: [registry],
+    collect (this: Counter): void {
+      this.reset()
+      this.inc(watch.total)
+    }
+  })
+  const histogram = new Histogram({
+    name: STALL_METRICS.histogram,
+    help: STALL_METRICS.histogramHelp,
+    buckets: [...STALL_METRICS.buckets],
+    registers: [registry]
+  })
+  watch.onStall((stall) => histogram.observe(stall.durationMs / 1000))
 }

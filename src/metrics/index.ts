@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client'
 import type { PprofContext } from '../context.js'
 import { METRICS } from './catalog.js'
-import { defineGcHistogram, defineMetric } from './define.js'
+import { defineGcHistogram, defineMetric, defineStallMetrics } from './define.js'
 import { MetricSources } from './sources.js'
 
 export interface PprofMetrics {
@@ -23,6 +23,7 @@ export function createMetrics (ctx: PprofContext): PprofMetrics {
   for (const spec of METRICS.filter((m) => m.origin === 'prom-client')) defineMetric(registry, spec, sources)
   defineGcHistogram(registry, ctx.sampler.gc)
   for (const spec of METRICS.filter((m) => m.origin !== 'prom-client')) defineMetric(registry, spec, sources)
+  if (ctx.stalls !== undefined) defineStallMetrics(registry, ctx.stalls)
   return {
     registry,
     scrape: async () => {

@@ -3,6 +3,7 @@ import type { Profiler } from 'node:inspector'
 import type { Slicer } from '../cooperative.js'
 import { type Frame, type FrameTable, StackSet } from '../pprof/frames.js'
 import { postSync } from './post-sync.js'
+import { claimCpuProfiler } from './process-guard.js'
 import { frameFileCache, functionName } from './names.js'
 
 /** A CPU profile as stacks of [samples, cpu nanoseconds]. */
@@ -28,17 +29,28 @@ interface NodeProcess {
   _stopProfilerIdleNotifier?: () => void
 }
 
+/** The stall watchdog is profiling a stall on this thread: /profile answers 409. */
+export class CpuProfilerBusy extends Error {
+  constructor () {
+    super('the stall watch is profiling a stall')
+  }
+}
+
 /**
  * Starts V8's CPU profiler on this thread through an in-process inspector
  * session (no port is opened). Unlike npm pprof's line mode, the inspector
  * keeps each function's own position, so two anonymous arrow functions stay
  * two functions, and still gives the line of every sample.
  * Node's undocumented idle notifier lets V8 tell idle waits from native work.
- * The caller holds the process guard's heavy lease.
+ * The caller holds the process guard's heavy lease; this takes the CPU
+ * profiler's cross-thread claim too (the stall watchdog's worker takes it
+ * without the lease, which it cannot reach).
  */
 export function startCpuProfile (hz: number): CpuRecording {
   const intervalMicros = Math.max(1, Math.round(1e6 / hz))
   const proc = process as unknown as NodeProcess
+  const releaseClaim = claimCpuProfiler()
+  if (releaseClaim === undefined) throw new CpuProfilerBusy()
   const session = new Session()
   session.connect()
   const startNanos = Date.now() * 1e6
@@ -50,6 +62,7 @@ export function startCpuProfile (hz: number): CpuRecording {
   } catch (err) {
     proc._stopProfilerIdleNotifier?.()
     session.disconnect()
+    releaseClaim()
     throw err
   }
   let ended = false
@@ -61,6 +74,7 @@ export function startCpuProfile (hz: number): CpuRecording {
     } finally {
       proc._stopProfilerIdleNotifier?.()
       session.disconnect()
+      releaseClaim()
     }
   }
   return {
@@ -89,7 +103,8 @@ function frameOf (node: Profiler.ProfileNode, line: number, fileOf: (url: string
   }
 }
 
-async function foldProfile (profile: Profiler.Profile, frames: FrameTable, periodNanos: number, slicer: Slicer): Promise<StackSet> {
+/** A V8 CPU profile as pprof stacks; also the stall watch's, whose profiles come from its worker. */
+export async function foldProfile (profile: Profiler.Profile, frames: FrameTable, periodNanos: number, slicer: Slicer): Promise<StackSet> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const stacks = new StackSet()
   const fileOf = frameFileCache()

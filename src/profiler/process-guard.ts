@@ -8,12 +8,16 @@
  * instances of this plugin (or two apps in one process) must agree on them
  * here. Everything else lives in the plugin instance.
  *
- * Two things are guarded:
+ * Four things are guarded:
  * - the "heavy" lease: one long-running profiling operation at a time (a CPU
  *   profile, the wait of a heap delta); others get a 409 with Retry-After;
  * - the heap sampler: started by the first registration, shared by later ones,
  *   stopped when the last one closes (and never stopped if we did not start it);
- * - the heap engine that drives it, chosen once per process (engines/index.ts).
+ * - the heap engine that drives it, chosen once per process (engines/index.ts);
+ * - V8's CPU profiler on the main thread, claimed across threads: the stall
+ *   watchdog (stalls/) starts it from a worker while the main loop is blocked,
+ *   when no JavaScript here can run to take a lease, so the claim is a word in
+ *   shared memory that both threads compare-and-swap.
  *
  * Worker threads load their own copy of this module, matching V8's per-isolate
  * profilers.
@@ -50,6 +54,32 @@ const state: {
   heapPaused: boolean
   engine: LoadedEngine | undefined
 } = { heavy: undefined, heapUsers: 0, heapIntervalBytes: 0, heapStackDepth: 0, heapOwned: false, heapPaused: false, engine: undefined }
+
+/** Who holds V8's CPU profiler on the main thread: the value of the shared claim word. */
+export const CPU_FREE = 0
+export const CPU_BY_MAIN = 1
+export const CPU_BY_STALL_WATCH = 2
+const cpuClaim = new Int32Array(new SharedArrayBuffer(4))
+
+/** The claim word's memory, handed to the stall watchdog's worker. */
+export function cpuClaimBuffer (): SharedArrayBuffer {
+  return cpuClaim.buffer as SharedArrayBuffer
+}
+
+/**
+ * Claims the main thread's CPU profiler for a profile started on this thread
+ * (/profile); undefined while the stall watchdog profiles a stall. The
+ * release is idempotent.
+ */
+export function claimCpuProfiler (): (() => void) | undefined {
+  if (Atomics.compareExchange(cpuClaim, 0, CPU_FREE, CPU_BY_MAIN) !== CPU_FREE) return undefined
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    Atomics.compareExchange(cpuClaim, 0, CPU_BY_MAIN, CPU_FREE)
+  }
+}
 
 function heapEngine (): HeapEngine {
   if (state.heapUsers === 0 || state.engine === undefined) throw new Error('heap sampler not started')

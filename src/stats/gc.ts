@@ -14,7 +14,8 @@ export interface GcKindTotals { count: number, totalPauseNs: number, maxPauseNs:
 /** Go keeps the last 256 pauses in a ring indexed by GC number. */
 export const PAUSE_RING = 256
 
-export interface GcListener { (kind: GcKind, pauseSeconds: number): void }
+/** startMs is the pause's start on this thread's performance.now() clock. */
+export interface GcListener { (kind: GcKind, pauseSeconds: number, startMs: number): void }
 
 /**
  * Counts garbage collections from perf_hooks 'gc' entries, per kind, with a
@@ -68,7 +69,7 @@ export class GcStats {
     this.pauseTotalNs += pauseNs
     this.#intervalPauseNs += pauseNs
     this.lastGc = endNs
-    for (const listener of this.#listeners) listener(kind, entry.duration / 1000)
+    for (const listener of this.#listeners) listener(kind, entry.duration / 1000, entry.startTime)
   }
 
   takeIntervalPause (): number {
