@@ -3,7 +3,7 @@
 // inspector engine's protocol answers). Anything else, node:internal included, is the app's.
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { isOwn } from '../src/leaks/own.js'
+import { isOwn, ownStack } from '../src/leaks/own.js'
 
 const census = fileURLToPath(new URL('../src/census/walk.ts', import.meta.url))
 
@@ -19,5 +19,14 @@ describe('isOwn', () => {
       'node:_http_common', 'node:internal/inspector_async_hook', 'node:inspector/promises', '', 'inspector']) {
       expect(isOwn(file), file).toBe(false)
     }
+  })
+
+  it('charges a builtin leaf (no file) to the first frame up with one: the census\'s WeakRefs are its own, an app\'s are the app\'s', () => {
+    const app = fileURLToPath(new URL('../demo/leaks.js', import.meta.url))
+    expect(ownStack([{ file: '' }, { file: census }, { file: app }])).toBe(true)
+    expect(ownStack([{ file: '' }, { file: '' }, { file: app }, { file: census }])).toBe(false)
+    expect(ownStack([{ file: app }, { file: census }])).toBe(false)
+    expect(ownStack([{ file: '' }])).toBe(false)
+    expect(ownStack([])).toBe(false)
   })
 })

@@ -1,6 +1,6 @@
 import type { Frame } from '../pprof/frames.js'
 import { type Origin, originOf } from './origin.js'
-import { isOwn } from './own.js'
+import { isOwn, ownStack } from './own.js'
 import type { Capture, CaptureRing } from './ring.js'
 import { mannKendall, median, theilSen } from './trend.js'
 
@@ -249,7 +249,9 @@ export function analyze (ring: CaptureRing, intervalBytes: number, previous?: Pr
       const stackId = capture.stackIds[i] as number
       let site = siteOfStack.get(stackId)
       if (site === undefined) {
-        const leaf = ring.leafFrame(stackId)
+        // A builtin leaf (no file) under the plugin's own code is charged to that code: an own site, never a suspect.
+        const stackFrames = ring.stackFrames(stackId)
+        const leaf = ownStack(stackFrames) ? stackFrames.find((f) => f.file !== '') ?? ring.leafFrame(stackId) : ring.leafFrame(stackId)
         const key = siteKey(leaf)
         site = sites.get(key)
         if (site === undefined) {

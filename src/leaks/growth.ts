@@ -1,7 +1,7 @@
 import type { Frame, FrameTable } from '../pprof/frames.js'
 import { StackSet } from '../pprof/frames.js'
 import { formatDuration } from '../duration.js'
-import { isOwn } from './own.js'
+import { ownStack } from './own.js'
 import type { Growth } from './profiles.js'
 import type { Capture, CaptureRing } from './ring.js'
 import { mannKendall, median } from './trend.js'
@@ -129,7 +129,7 @@ export function robustGrowthSince (ring: CaptureRing, sinceAt: number, frames: F
     if (known === undefined) {
       const stackFrames = ring.stackFrames(id)
       const frameIds = stackFrames.map((f) => frames.id(f))
-      known = { site: stackFrames[0] === undefined ? '' : siteKey(stackFrames[0]), frameIds, key: frameIds.join(','), own: isOwn(stackFrames[0]?.file ?? '') }
+      known = { site: stackFrames[0] === undefined ? '' : siteKey(stackFrames[0]), frameIds, key: frameIds.join(','), own: ownStack(stackFrames) }
       ringStacks.set(id, known)
     }
     return known
@@ -172,7 +172,7 @@ export function robustGrowthSince (ring: CaptureRing, sinceAt: number, frames: F
   if (fresh !== undefined) {
     for (const [key, record] of fresh.stacks.entries()) {
       const leaf = record.frameIds[0]
-      if (leaf !== undefined && isOwn(frames.get(leaf).file)) continue
+      if (ownStack(record.frameIds.map((id) => frames.get(id)))) continue
       const site = leaf === undefined ? '' : siteKey(frames.get(leaf))
       bySite(site, columns - 1, record.values[1] ?? 0)
       atEnd(key, record.frameIds, site, columns - 1, record.values[0] ?? 0, record.values[1] ?? 0)

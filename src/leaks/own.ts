@@ -19,3 +19,13 @@ const INSPECTOR = 'node:inspector'
 export function isOwn (file: string): boolean {
   return file.startsWith(OWN_ROOT) || file.startsWith(OWN_URL) || file === INSPECTOR
 }
+
+/**
+ * Whether a stack's allocation is the plugin's: by its leaf, or, when the leaf has no file (a builtin such as
+ * WeakRef's or Map's constructor, charged by name alone), by the first frame up that has one. The census's
+ * WeakRefs grow with the app's functions and were named `WeakRef (:0)` as the app's leak.
+ */
+export function ownStack (frames: ReadonlyArray<{ readonly file: string }>): boolean {
+  for (const frame of frames) if (frame.file !== '') return isOwn(frame.file)
+  return false
+}
