@@ -20,7 +20,8 @@ const PROM_TEXT = 'text/plain; version=0.0.4; charset=utf-8'
 const MB = 1024 * 1024
 
 let app: FastifyInstance
-beforeAll(async () => { app = await build({ statsIntervalMs: 100, costlyStatsIntervalMs: 100 }) })
+// The stall watch on, as by default (the test helper turns it off), for its two series.
+beforeAll(async () => { app = await build({ statsIntervalMs: 100, costlyStatsIntervalMs: 100, stallWatch: true }) })
 afterAll(async () => { await app?.close() })
 
 async function scrape (target: FastifyInstance = app, url = '/debug/metrics'): Promise<Exposition> {
