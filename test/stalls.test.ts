@@ -5,6 +5,9 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolveOptions } from '../src/options.js'
+import { CPU_BY_STALL_WATCH, CPU_FREE, cpuClaimBuffer } from '../src/profiler/process-guard.js'
+import { stallProfileOf } from '../src/stalls/watch.js'
+import { createBeat, ROUTE, SEQ, type StallReport, startWatchdog, stopWatchdog } from '../src/stalls/watchdog.js'
 import { build } from './support/app.js'
 import { type ListeningChild, startListening } from './support/child.js'
 import { describeRun, goPprof, parseTop, requireGo, unexpectedStderr } from './support/go-pprof.js'
@@ -142,6 +145,45 @@ describe('stalls in this process', () => {
       expect(text).toContain('route /block/:ms')
     } finally {
       await app.close()
+    }
+  })
+})
+
+describe('the watchdog\'s report', () => {
+  it('carries the profile as bytes moved off the heap, not as objects the message port rebuilds on it', async () => {
+    // Objects would be rebuilt on this thread's heap with no JavaScript on the stack, charged to "(V8 API)" by the
+    // heap profiler: twenty kept profiles made a leak-free app's "(V8 API)" rise by a megabyte, and a CI run
+    // called that app growing.
+    const beat = createBeat()
+    const publish = (seq: number): void => {
+      Atomics.store(beat.ints, SEQ, seq)
+      Atomics.store(beat.time, 0, process.hrtime.bigint())
+    }
+    publish(1)
+    Atomics.store(beat.ints, ROUTE, 0)
+    const reports: StallReport[] = []
+    const errors: Error[] = []
+    const worker = startWatchdog({ beat: beat.buffer, claim: cpuClaimBuffer(), thresholdMs: 100, intervalMicros: 1000, maxProfileMs: 30_000, free: CPU_FREE, mine: CPU_BY_STALL_WATCH },
+      (report) => reports.push(report), (err) => errors.push(err))
+    try {
+      // Let the worker enable the profiler while this loop still turns, beating as the watch does.
+      for (let i = 0; i < 10; i++) {
+        await sleep(20)
+        publish(1)
+      }
+      spinInProcessFor(400)
+      publish(2)
+      const deadline = Date.now() + 10_000
+      while (reports.length === 0 && errors.length === 0 && Date.now() < deadline) await sleep(20)
+      expect(errors).toEqual([])
+      const report = reports[0] as StallReport
+      expect(report.seq).toBe(1)
+      expect(report.reason).toBeNull()
+      expect(report.profile).toBeInstanceOf(Uint8Array)
+      const profile = stallProfileOf(report.profile as Uint8Array)
+      expect(profile.nodes.some((n) => n.callFrame.functionName === 'blockInProcessForStallTest' && (n.hitCount ?? 0) > 0)).toBe(true)
+    } finally {
+      await stopWatchdog(worker)
     }
   })
 })

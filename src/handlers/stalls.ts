@@ -6,7 +6,7 @@ import { encodeStacks } from '../pprof/encode.js'
 import { FrameTable } from '../pprof/frames.js'
 import { cpuShape } from '../pprof/shapes.js'
 import { foldProfile } from '../profiler/cpu.js'
-import { STALL_SAMPLING_MICROS, type Stall } from '../stalls/watch.js'
+import { STALL_SAMPLING_MICROS, type Stall, stallProfileOf } from '../stalls/watch.js'
 import type { MakeHandler } from './handler.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -63,9 +63,10 @@ export const stalls: MakeHandler = (ctx) => async (request, reply) => {
 export const stallProfile: MakeHandler = (ctx) => async (request, reply) => {
   const raw = (request.params as { id: string }).id
   const stall = ID.test(raw) ? ctx.stalls?.get(Number(raw)) : undefined
-  const profile = stall?.profile
-  if (stall === undefined || profile === null || profile === undefined) throw new errors.FST_PPROF_UNKNOWN_PROFILE()
+  const bytes = stall?.profile
+  if (stall === undefined || bytes === null || bytes === undefined) throw new errors.FST_PPROF_UNKNOWN_PROFILE()
   if (request.method === 'HEAD') return sendProfile(reply, `stall-${stall.id}`)
+  const profile = stallProfileOf(bytes)
   const frames = new FrameTable()
   const slicer = new Slicer(ctx.shutdownSignal)
   const periodNanos = STALL_SAMPLING_MICROS * 1000

@@ -32,7 +32,8 @@ export interface Stall {
   top: readonly StallFrame[]
   /** Until the watchdog's report: pending. */
   state: 'pending' | 'profiled' | 'unprofiled'
-  profile: Profiler.Profile | null
+  /** The profile as JSON text (UTF-8 bytes, off the heap): `stallProfileOf` reads it. */
+  profile: Uint8Array | null
   /** Why there is no profile. */
   reason: string | null
   readonly seq: number
@@ -56,6 +57,11 @@ const REPORT_WAIT_MS = 5000
 const MAX_PROFILE_MS = 30_000
 const TOP = 5
 const SKIPPED = new Set(['(root)', '(idle)', '(program)'])
+
+/** A stall's kept profile, parsed (read when it is served: kept as bytes in between). */
+export function stallProfileOf (bytes: Uint8Array): Profiler.Profile {
+  return JSON.parse(new TextDecoder().decode(bytes)) as Profiler.Profile
+}
 
 /** The functions with the most self samples, first the one the stall spent its time in. */
 export function topFrames (profile: Profiler.Profile, limit = TOP): StallFrame[] {
@@ -257,7 +263,7 @@ export class StallWatch {
     } else {
       stall.state = 'profiled'
       stall.profile = report.profile
-      stall.top = topFrames(report.profile)
+      stall.top = topFrames(stallProfileOf(report.profile))
     }
   }
 
