@@ -3,7 +3,7 @@
 // inspector engine's protocol answers). Anything else, node:internal included, is the app's.
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { isOwn, ownStack } from '../src/leaks/own.js'
+import { chargedFrame, isOwn, ownStack } from '../src/leaks/own.js'
 
 const census = fileURLToPath(new URL('../src/census/walk.ts', import.meta.url))
 
@@ -28,5 +28,15 @@ describe('isOwn', () => {
     expect(ownStack([{ file: app }, { file: census }])).toBe(false)
     expect(ownStack([{ file: '' }])).toBe(false)
     expect(ownStack([])).toBe(false)
+  })
+
+  it('charges the plugin\'s builtin leaf to its first framed frame, and anything else to its leaf', () => {
+    const app = fileURLToPath(new URL('../demo/leaks.js', import.meta.url))
+    const weakRef = { file: '', name: 'WeakRef' }
+    expect(chargedFrame([weakRef, { file: census, name: 'walk' }, { file: app, name: 'main' }]).name).toBe('walk')
+    expect(chargedFrame([weakRef, { file: app, name: 'remember' }, { file: census, name: 'walk' }]).name).toBe('WeakRef')
+    expect(chargedFrame([{ file: app, name: 'remember' }]).name).toBe('remember')
+    expect(chargedFrame([weakRef]).name).toBe('WeakRef')
+    expect(() => chargedFrame([])).toThrow(RangeError)
   })
 })

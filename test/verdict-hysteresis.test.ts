@@ -109,6 +109,21 @@ describe('a capture taken while a large transient is live', () => {
     const quiet = analyze(twin, 512 * 1024)
     expect(quiet.verdict).toBe('steady')
   })
+
+  it('is not warming-up again once enough post-GC captures came, whatever the outliers set aside', () => {
+    // Nine post-GC captures, two taken while a transient was live: seven left, and the leak still named.
+    const ring = new CaptureRing(9)
+    for (let i = 0; i < 9; i++) capture(ring, i * 60_000, { leak: 10 * MB + i * MB, other: 5 * MB }, (i === 3 || i === 6) ? 120 * MB : 40 * MB)
+    const report = analyze(ring, 512 * 1024)
+    expect(report.postGcCaptures).toBe(9)
+    expect(report.setAside).toBe(2)
+    expect(report.verdict).toBe('growing')
+    expect(report.suspects.map((s) => s.function)).toEqual(['leak'])
+    // Seven: still too few.
+    const young = new CaptureRing(7)
+    for (let i = 0; i < 7; i++) capture(young, i * 60_000, { leak: 10 * MB + i * MB }, 40 * MB)
+    expect(analyze(young, 512 * 1024).verdict).toBe('warming-up')
+  })
 })
 
 describe('the watch\'s own memory', () => {

@@ -1,6 +1,6 @@
 import type { Frame } from '../pprof/frames.js'
 import { type Origin, originOf } from './origin.js'
-import { isOwn, ownStack } from './own.js'
+import { chargedFrame, isOwn } from './own.js'
 import type { Capture, CaptureRing } from './ring.js'
 import { mannKendall, median, theilSen } from './trend.js'
 
@@ -250,8 +250,7 @@ export function analyze (ring: CaptureRing, intervalBytes: number, previous?: Pr
       let site = siteOfStack.get(stackId)
       if (site === undefined) {
         // A builtin leaf (no file) under the plugin's own code is charged to that code: an own site, never a suspect.
-        const stackFrames = ring.stackFrames(stackId)
-        const leaf = ownStack(stackFrames) ? stackFrames.find((f) => f.file !== '') ?? ring.leafFrame(stackId) : ring.leafFrame(stackId)
+        const leaf = chargedFrame(ring.stackFrames(stackId))
         const key = siteKey(leaf)
         site = sites.get(key)
         if (site === undefined) {
@@ -270,7 +269,9 @@ export function analyze (ring: CaptureRing, intervalBytes: number, previous?: Pr
       .sort((x, y) => (y.bytes[y.bytes.length - 1] as number) - (x.bytes[x.bytes.length - 1] as number))
     return { at: ts, sites: [...first, ...rest].slice(0, CHART_SITES).map((site) => ({ ...siteOf(site.frame), bytes: [...site.bytes] })) }
   }
-  if (captures.length < THRESHOLDS.minCaptures) return { verdict: 'warming-up', suspects: [], heap, captures: timeline.length, postGcCaptures: postGc.length, setAside, timeline, window, chart: chartOf([]) }
+  // Counted before the outliers are set aside: a verdict already given never falls back to 'warming-up' because
+  // the next transient landed on a capture (8 post-GC captures keep at least 6, as outlierMaxShare allows).
+  if (postGc.length < THRESHOLDS.minCaptures) return { verdict: 'warming-up', suspects: [], heap, captures: timeline.length, postGcCaptures: postGc.length, setAside, timeline, window, chart: chartOf([]) }
 
   const minGrowth = Math.max(THRESHOLDS.minGrowthBytes, THRESHOLDS.minGrowthSamples * intervalBytes)
   const spanMs = to - from

@@ -29,3 +29,13 @@ export function ownStack (frames: ReadonlyArray<{ readonly file: string }>): boo
   for (const frame of frames) if (frame.file !== '') return isOwn(frame.file)
   return false
 }
+
+/**
+ * The frame an allocation is charged to: its leaf, or for the plugin's own stacks with a file-less builtin leaf,
+ * the first frame that has a file (so that the site is known as the plugin's and never named a suspect).
+ */
+export function chargedFrame<F extends { readonly file: string }> (frames: readonly F[]): F {
+  const leaf = frames[0]
+  if (leaf === undefined) throw new RangeError('a stack with no frames')
+  return ownStack(frames) ? frames.find((f) => f.file !== '') ?? leaf : leaf
+}

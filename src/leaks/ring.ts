@@ -99,13 +99,6 @@ export class CaptureRing {
     return Array.from(ids, (id) => this.#frames.get(id))
   }
 
-  /** The frame that allocated: the stack's leaf. */
-  leafFrame (stackId: number): Frame {
-    const ids = this.#stackFrames[stackId]
-    if (ids === undefined || ids.length === 0) throw new RangeError(`no stack ${stackId}`)
-    return this.#frames.get(ids[0] as number)
-  }
-
   /** A capture as stacks of [objects, bytes] over a FrameTable of the caller's (a profile's own, so source maps never rewrite the ring's). */
   toStacks (capture: Capture, frames: FrameTable): StackSet {
     const stacks = new StackSet()
