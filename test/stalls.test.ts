@@ -282,6 +282,24 @@ describe.skipIf(!requireGo())('stalls of a served app, profiles read by go tool 
     expect(stall.reason).toMatch(/busy/)
   })
 
+  it('gives a /profile that came during a stall the profiler once the stall\'s profile ends, not a 409', async () => {
+    const before = (await get()).total
+    const blocked = fetch(`${child.url}/block?ms=600`)
+    // Sent while the loop is stuck: the server reads it after the block, while the watchdog still ends its profile.
+    await sleep(350)
+    const res = await fetch(`${child.url}/debug/profile?seconds=1`)
+    await blocked
+    expect(res.status, await res.clone().text()).toBe(200)
+    expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0)
+    const body = await settled(get, 1)
+    expect(body.total).toBeGreaterThan(before)
+    const stall = body.stalls.find((s) => s.route === '/block' && s.at > Date.now() - 10_000) as StallView
+    expect(stall, JSON.stringify(body.stalls)).toBeDefined()
+    // The stall had the profiler: the /profile waited for it rather than taking it.
+    expect(stall.reason).toBeNull()
+    expect(stall.top[0]?.function).toBe(BLOCKER)
+  })
+
   it('disconnects the watchdog at close: the app exits cleanly, without "Waiting for the debugger"', async () => {
     await child.stop()
     expect(child.process.exitCode).toBe(0)

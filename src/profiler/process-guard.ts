@@ -60,6 +60,7 @@ export const CPU_FREE = 0
 export const CPU_BY_MAIN = 1
 export const CPU_BY_STALL_WATCH = 2
 const cpuClaim = new Int32Array(new SharedArrayBuffer(4))
+const CLAIM_POLL_MS = 5
 
 /** The claim word's memory, handed to the stall watchdog's worker. */
 export function cpuClaimBuffer (): SharedArrayBuffer {
@@ -79,6 +80,21 @@ export function claimCpuProfiler (): (() => void) | undefined {
     released = true
     Atomics.compareExchange(cpuClaim, 0, CPU_BY_MAIN, CPU_FREE)
   }
+}
+
+/**
+ * Waits, at most maxMs, until the stall watchdog has let go of the CPU profiler. A request handled on this
+ * thread runs after the stall it may have arrived in: the watchdog stops that stall's profile a few ms after
+ * the loop turns (its poll, then Profiler.stop answered by this thread), so a /profile that came during the
+ * stall gets the profiler instead of a 409. False when it is still held, or when the signal aborts.
+ */
+export async function cpuProfilerFree (maxMs: number, signal: AbortSignal): Promise<boolean> {
+  const until = performance.now() + maxMs
+  while (Atomics.load(cpuClaim, 0) === CPU_BY_STALL_WATCH) {
+    if (signal.aborted || performance.now() >= until) return false
+    await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS))
+  }
+  return !signal.aborted
 }
 
 function heapEngine (): HeapEngine {
