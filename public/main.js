@@ -3,6 +3,7 @@
 import { startGrowth } from './growth.js'
 import { startOverview } from './overview.js'
 import { startProfiles } from './profiles.js'
+import { startStalls } from './stalls.js'
 
 const config = JSON.parse(document.getElementById('config').textContent)
 const status = document.getElementById('status')
@@ -40,4 +41,10 @@ startGrowth({
   pollMs: Math.min(10_000, Math.max(1000, config.leakWatchIntervalMs ?? 10_000)),
   onSince: (capture) => profiles.growthSince(capture),
   onOldest: (capture) => profiles.setRingBaseline(capture)
+})
+
+startStalls({
+  root: document.getElementById('stalls'),
+  pollMs: 3000,
+  thresholdMs: config.stallThresholdMs
 })

@@ -36,6 +36,8 @@ const PAGE_FILES: ReadonlyArray<readonly [string, string]> = [
   ['format.js', JS],
   ['overview.js', JS],
   ['growth.js', JS],
+  ['stall-text.js', JS],
+  ['stalls.js', JS],
   ['decode.js', JS],
   ['analysis.js', JS],
   ['top-table.js', JS],

@@ -34,7 +34,7 @@ function goNamed (profile: NamedProfile, description: string, goDescription: str
 }
 
 export const ROUTES: readonly RouteSpec[] = [
-  { path: '/', serve: page, description: 'The page, for a browser: live charts of memory, GC and the event loop; heap, heap-growth and CPU profiles as -top tables and flame graphs with downloads; a baseline to compare against; every route. Its scripts and styles are served at /ui/<file>.' },
+  { path: '/', serve: page, description: 'The page, for a browser: live charts of memory, GC and the event loop; heap, heap-growth and CPU profiles as -top tables and flame graphs with downloads; a baseline to compare against; the event-loop stalls caught, each with its profile; every route. Its scripts and styles are served at /ui/<file>.' },
   { path: '/ui/:file', serve: pageAsset, unlisted: true, description: 'The page\'s scripts and styles, from memory by an allowlist.' },
   { path: '/heap', serve: namedProfile(HEAP), audit: true, description: 'In-use heap profile (gzipped profile.proto). ?gc=1 collects garbage first; ?seconds=N returns what grew over N seconds; ?since=2h what grew since the leak watch\'s capture of 2 hours ago; ?debug=1 is Go\'s text format.' },
   { path: '/leaks', serve: leaks, optIn: 'leakWatch', description: 'The leak watch\'s verdict (growing, steady or warming-up) and its suspects, the allocation sites whose retained bytes keep rising across its captures, as JSON; ?debug=1 gives text. Also lists the heap profiles written when the heap neared its limit, served at /leaks/evidence/<file>.' },

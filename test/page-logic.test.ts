@@ -131,3 +131,44 @@ describe('the Growth panel\'s words for holders', () => {
     expect(growth.holderName({ ...holder, kind: 'listeners', path: 'app › bus › listeners \'config\'' })).toBe('the listener list app › bus › listeners \'config\'')
   })
 })
+
+interface StallView { at: number, durationMs: number, top: Array<{ function: string, file: string, line: number }>, route: string | null, gcMs: number, profile: string | null, reason: string | null }
+const stalls = await load<{
+  stallsText: (body: { thresholdMs: number, total: number, watchdogError: string | null, stalls: StallView[] }) => string
+  stallSummary: (stall: StallView) => Record<string, string>
+  stallHeading: (stall: StallView) => { title: string, meta: string, filename: string }
+}>('stall-text.js')
+
+describe('the Event-loop stalls panel\'s words', () => {
+  const profiled: StallView = {
+    at: new Date(2026, 11, 7, 14, 5, 9).getTime(),
+    durationMs: 812,
+    top: [{ function: 'blockTheLoop', file: '/srv/app/src/routes/report.js', line: 17 }],
+    route: '/report/:id',
+    gcMs: 12.4,
+    profile: '/debug/stalls/3',
+    reason: null
+  }
+
+  it('says there is none yet, how many there are, how many are kept, and when the watchdog failed', () => {
+    expect(stalls.stallsText({ thresholdMs: 200, total: 0, watchdogError: null, stalls: [] })).toBe('No stalls yet: the event loop has not been blocked for 200 ms or more.')
+    expect(stalls.stallsText({ thresholdMs: 200, total: 1, watchdogError: null, stalls: [profiled] })).toBe('1 stall of 200 ms or more. Pick one to see where the loop was stuck.')
+    expect(stalls.stallsText({ thresholdMs: 250, total: 25, watchdogError: null, stalls: Array(20).fill(profiled) })).toBe('25 stalls of 250 ms or more, the newest 20 kept. Pick one to see where the loop was stuck.')
+    expect(stalls.stallsText({ thresholdMs: 200, total: 0, watchdogError: 'boom', stalls: [] })).toMatch(/^No stalls yet: .* The watchdog thread failed \(boom\): stalls are measured, without profiles\.$/)
+  })
+
+  it('summarizes a stall: time, duration, route, GC, top function and where, with nothing to explain', () => {
+    expect(stalls.stallSummary(profiled)).toEqual({ time: '14:05:09', duration: '812ms', route: '/report/:id', gc: '12ms', top: 'blockTheLoop', where: '…/routes/report.js:17', note: '' })
+    expect(stalls.stallHeading(profiled)).toMatchObject({ title: 'Stall at 14:05:09: the loop was blocked 812ms', filename: 'stall-2026-12-07T14-05-09.pb.gz' })
+    expect(stalls.stallHeading(profiled).meta).toMatch(/^Route \/report\/:id · GC 12ms inside it · /)
+  })
+
+  it('says why a stall has no profile: busy, still coming; and names a stall with no route or frames', () => {
+    const busy = { ...profiled, profile: null, reason: 'the CPU profiler was busy (a /profile, or another registration\'s stall watch)' }
+    expect(stalls.stallSummary(busy).note).toBe('No profile: the CPU profiler was busy (a /profile, or another registration\'s stall watch)')
+    expect(stalls.stallSummary({ ...profiled, profile: null, reason: 'profile pending' }).note).toBe('Profile coming…')
+    const bare = stalls.stallSummary({ ...profiled, route: null, top: [], gcMs: 0, profile: null, reason: null })
+    expect(bare).toMatchObject({ route: '(no route)', top: '–', where: '', gc: '0', note: 'No profile: unknown' })
+    expect(stalls.stallSummary({ ...profiled, top: [{ function: '', file: '', line: 0 }] })).toMatchObject({ top: '(anonymous)', where: '' })
+  })
+})

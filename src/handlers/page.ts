@@ -38,7 +38,9 @@ export const page: MakeHandler = (ctx, routes) => {
     historySeconds: ctx.options.historySeconds,
     defaultProfileSeconds: ctx.options.defaultProfileSeconds,
     maxProfileSeconds: ctx.options.maxProfileSeconds,
-    leakWatchIntervalMs: ctx.options.leakWatch === false ? undefined : ctx.options.leakWatch.intervalMs
+    leakWatchIntervalMs: ctx.options.leakWatch === false ? undefined : ctx.options.leakWatch.intervalMs,
+    // Absent when the stall watch is off: the page says so instead of asking /stalls.
+    stallThresholdMs: ctx.options.stallWatch === false ? undefined : ctx.options.stallWatch.thresholdMs
   }
   const html = assets.template
     .replaceAll('{{prefix}}', () => escapeHtml(prefix))
