@@ -6,7 +6,7 @@ import { encodeStacks } from '../pprof/encode.js'
 import { FrameTable } from '../pprof/frames.js'
 import { cpuShape } from '../pprof/shapes.js'
 import { foldProfile } from '../profiler/cpu.js'
-import { STALL_SAMPLING_MICROS, type Stall, stallProfileOf } from '../stalls/watch.js'
+import { gcMsOf, STALL_SAMPLING_MICROS, type Stall, stallProfileOf } from '../stalls/watch.js'
 import type { MakeHandler } from './handler.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -19,7 +19,7 @@ function view (stall: Stall, prefix: string): Record<string, unknown> {
     durationMs: stall.durationMs,
     top: stall.top,
     route: stall.route,
-    gcMs: Math.round(stall.gcMs),
+    gcMs: Math.round(gcMsOf(stall)),
     profile: stall.state === 'profiled' ? `${prefix}/stalls/${stall.id}` : null,
     // Why profile is null: still coming, or never.
     reason: stall.state === 'pending' ? 'profile pending' : stall.reason
@@ -27,7 +27,7 @@ function view (stall: Stall, prefix: string): Record<string, unknown> {
 }
 
 function text (stall: Stall, prefix: string): string {
-  const head = `${new Date(stall.at).toISOString()}  blocked ${stall.durationMs} ms  route ${stall.route ?? '(none)'}  gc ${Math.round(stall.gcMs)} ms`
+  const head = `${new Date(stall.at).toISOString()}  blocked ${stall.durationMs} ms  route ${stall.route ?? '(none)'}  gc ${Math.round(gcMsOf(stall))} ms`
   const profile = stall.state === 'profiled' ? `  profile ${prefix}/stalls/${stall.id}` : `  no profile: ${stall.state === 'pending' ? 'pending' : stall.reason ?? ''}`
   const frames = stall.top.map((f) => `    ${f.function}  ${f.file}${f.line > 0 ? `:${f.line}` : ''}`)
   return [head + profile, ...frames].join('\n')
