@@ -9,6 +9,7 @@ import { CPU_BY_STALL_WATCH, CPU_FREE, cpuClaimBuffer } from '../src/profiler/pr
 import { sampledGcMs, stallProfileOf } from '../src/stalls/watch.js'
 import { createBeat, ROUTE, SEQ, type StallReport, startWatchdog, stopWatchdog } from '../src/stalls/watchdog.js'
 import { build } from './support/app.js'
+import { burnCpuForProfileTest } from './support/burn.js'
 import { type ListeningChild, startListening } from './support/child.js'
 import { describeRun, goPprof, parseTop, requireGo, unexpectedStderr } from './support/go-pprof.js'
 
@@ -33,39 +34,11 @@ interface StallsBody { thresholdMs: number, total: number, watchdogError: string
 
 const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
 
-// What blocks the loop, in a function named for the profile: spinInProcessFor calls it in short slices. About 500 bytes of bytecode on purpose (TurboFan never inlines past 460), and short calls from a loop
-// elsewhere (a long-running loop is replaced on the stack, and a profile started mid-loop charged it to the
-// caller): Node 22's and 26's profiles named the route handler instead of the small loop this was.
-function blockInProcessForStallTest (iterations: number): number {
-  let a = 1
-  let b = 2
-  let c = 3
-  let d = 4
-  for (let i = 0; i < iterations; i++) {
-    a = (a * 1103515245 + 12345 + i) % 2147483647
-    b = (b ^ (a << 3)) + (b >>> 7) + (i & 255)
-    c = (c + Math.imul(a, 2654435761)) | 0
-    d = (d + (c >>> 11) * 3 + (b & 1023)) % 1000003
-    a = (a ^ (d << 5)) % 2147483629
-    b = (b + Math.imul(c, 40503) + (a >>> 13)) | 0
-    c = (c ^ (b >>> 3)) + (d & 4095)
-    d = (d * 31 + (a & 65535)) % 999983
-    a = (a + (b >>> 9) + Math.imul(d, 69069)) % 2147483647
-    b = (b ^ (c << 7)) | 0
-    c = (c + (a >>> 17) * 5 + (i & 1023)) | 0
-    d = (d + (b & 2047) + (c >>> 21)) % 1000033
-    a = (a + Math.imul(b ^ c, 48271) + (d >>> 2)) % 2147483647
-    b = (b + (d ^ (a >>> 11))) | 0
-    c = (c ^ Math.imul(d, 16807)) | 0
-  }
-  return (a ^ b ^ c ^ d) >>> 0
-}
-
 /** Spins the calling thread's loop for ms. */
 function spinInProcessFor (ms: number): number {
   const end = performance.now() + ms
   let x = 0
-  while (performance.now() < end) x ^= blockInProcessForStallTest(2000)
+  while (performance.now() < end) x ^= burnCpuForProfileTest(2000)
   return x
 }
 
@@ -133,15 +106,15 @@ describe('stalls in this process', () => {
       expect(stall.durationMs).toBeGreaterThanOrEqual(350)
       expect(stall.route).toBe('/block/:ms')
       expect(stall.reason).toBeNull()
-      expect(stall.top[0]?.function).toBe('blockInProcessForStallTest')
-      expect(stall.top[0]?.file).toBe(fileURLToPath(import.meta.url))
+      expect(stall.top[0]?.function).toBe('burnCpuForProfileTest')
+      expect(stall.top[0]?.file).toBe(fileURLToPath(new URL('./support/burn.ts', import.meta.url)))
       expect(stall.profile).toMatch(/^\/debug\/stalls\/\d+$/)
       const profile = await app.inject(stall.profile as string)
       expect(profile.statusCode).toBe(200)
       expect(profile.headers['content-type']).toBe('application/octet-stream')
       expect(profile.rawPayload.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]))
       const text = (await app.inject('/debug/stalls?debug=1')).payload
-      expect(text).toContain('blockInProcessForStallTest')
+      expect(text).toContain('burnCpuForProfileTest')
       expect(text).toContain('route /block/:ms')
     } finally {
       await app.close()
@@ -190,7 +163,7 @@ describe('the watchdog\'s report', () => {
       expect(report.reason).toBeNull()
       expect(report.profile).toBeInstanceOf(Uint8Array)
       const profile = stallProfileOf(report.profile as Uint8Array)
-      expect(profile.nodes.some((n) => n.callFrame.functionName === 'blockInProcessForStallTest' && (n.hitCount ?? 0) > 0)).toBe(true)
+      expect(profile.nodes.some((n) => n.callFrame.functionName === 'burnCpuForProfileTest' && (n.hitCount ?? 0) > 0)).toBe(true)
     } finally {
       await stopWatchdog(worker)
     }
