@@ -2,7 +2,7 @@
 //
 //   npm run bench                     # = npm run build && node bench/run.js
 //   node bench/run.js --quick         # 500 MiB heap case only, shorter throughput run
-//   node bench/run.js --only=heap     # or --only=throughput, --only=stats, --only=retainers, --only=census, --only=verdict
+//   node bench/run.js --only=heap     # or --only=throughput, --only=stats, --only=retainers, --only=census, --only=verdict, --only=stalls
 // Other flags are passed to the suites (see heap-stall.js and throughput.js).
 // Raw results are written to bench/results/ (gitignored).
 import os from 'node:os'
@@ -15,6 +15,7 @@ import { runStatsCost, statsRows, parseStatsArgs } from './stats-cost.js'
 import { runRetainersCost, retainersRows, parseRetainersArgs } from './retainers-cost.js'
 import { runCensusCost, censusRows, parseCensusArgs } from './census-cost.js'
 import { runVerdictTime, verdictRows, parseVerdictArgs } from './verdict-time.js'
+import { runStallCost, stallRows, parseStallArgs } from './stall-cost.js'
 import { markdownTable } from './lib/stats.js'
 
 const argv = process.argv.slice(2)
@@ -42,6 +43,7 @@ if (only === undefined || only === 'stats') data.stats = await runStatsCost(pars
 if (only === undefined || only === 'retainers') data.retainers = await runRetainersCost(parseRetainersArgs(argv))
 if (only === undefined || only === 'census') data.census = await runCensusCost(parseCensusArgs(argv))
 if (only === undefined || only === 'verdict') data.verdict = await runVerdictTime(parseVerdictArgs(argv))
+if (only === undefined || only === 'stalls') data.stalls = await runStallCost(parseStallArgs(argv))
 const minutes = ((Date.now() - started) / 60e3).toFixed(1)
 
 const cpus = os.cpus()
@@ -64,4 +66,5 @@ if (data.retainers) rows.push(...retainersRows(data.retainers))
 if (data.census) rows.push(...censusRows(data.census))
 if (data.verdict) rows.push(...verdictRows(data.verdict))
 if (data.throughput) rows.push(...throughputRows(data.throughput))
+if (data.stalls) rows.push(...stallRows(data.stalls))
 console.log(markdownTable(['case', 'figure', 'median (min–max)', 'target'], rows))

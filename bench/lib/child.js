@@ -18,3 +18,27 @@ export function runChild (script, args, { execArgv = [], timeoutMs = 10 * 60e3 }
     })
   })
 }
+
+/**
+ * Forks a long-lived bench process that answers IPC messages in order. `ready` resolves with its first
+ * message; `ask(msg)` sends one and resolves with the next reply; a reply pending when it exits is rejected.
+ */
+export function forkServer (script, args) {
+  const child = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const queue = []
+  child.on('message', (m) => queue.shift()?.resolve(m))
+  child.on('exit', (code, signal) => {
+    for (const q of queue.splice(0)) q.reject(new Error(`${script} exited with ${signal ?? code}`))
+  })
+  const next = () => new Promise((resolve, reject) => queue.push({ resolve, reject }))
+  const ready = next()
+  return {
+    child,
+    ready,
+    ask (msg) {
+      const reply = next()
+      child.send(msg)
+      return reply
+    },
+  }
+}
