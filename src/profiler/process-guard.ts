@@ -186,6 +186,18 @@ export function pauseHeapSampler (): () => void {
 }
 
 /**
+ * Stops the sampler when the process exits with it still running (an app that never calls close()): npm pprof's
+ * sampler left running crashes Node 24 in its teardown ('munmap_chunk(): invalid pointer', exit code 134, 3 of
+ * 3 runs of a script that starts it and exits; Node 22 and 26 exit cleanly).
+ */
+function haltAtExit (): void {
+  if (state.heapUsers === 0 || state.engine === undefined) return
+  try {
+    state.engine.engine.halt()
+  } catch {}
+}
+
+/**
  * Starts V8's sampling heap profiler for the first user (restarting one the
  * app started, at our interval); later users share it at the interval it
  * already runs with, which their lease reports. The engine is chosen at the first
@@ -203,6 +215,7 @@ export function retainHeapSampler (intervalBytes: number, stackDepth: number): H
     if (!state.heapOwned) engine.restart(intervalBytes, stackDepth)
     state.heapIntervalBytes = intervalBytes
     state.heapStackDepth = stackDepth
+    process.on('exit', haltAtExit)
   }
   state.heapUsers++
   let released = false
@@ -213,6 +226,7 @@ export function retainHeapSampler (intervalBytes: number, stackDepth: number): H
       if (released) return
       released = true
       state.heapUsers--
+      if (state.heapUsers === 0) process.off('exit', haltAtExit)
       if (state.heapUsers === 0 && state.heapOwned) {
         engine.unclaim()
         state.heapOwned = false
