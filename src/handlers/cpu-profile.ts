@@ -7,7 +7,7 @@ import { encodeStacks } from '../pprof/encode.js'
 import { FrameTable } from '../pprof/frames.js'
 import { cpuShape } from '../pprof/shapes.js'
 import { type CpuRecording, CpuProfilerBusy, startCpuProfile } from '../profiler/cpu.js'
-import { cpuProfilerFree } from '../profiler/process-guard.js'
+import { waitForCpuProfiler } from '../profiler/process-guard.js'
 import type { MakeHandler } from './handler.js'
 
 // Longer than the watchdog takes to end a finished stall's profile (its poll and a Profiler.stop: a few ms to
@@ -23,7 +23,8 @@ export const cpuProfile: MakeHandler = (ctx) => async (request, reply) => {
   return await sendHeavyProfile(ctx, request, reply, 'cpu profiling', seconds * 1000, 'profile', async (signal) => {
     let recording: CpuRecording
     // A request that came in during a stall runs after it, while the watchdog is ending that stall's profile.
-    if (!await cpuProfilerFree(STALL_PROFILE_END_MS, signal)) signal.throwIfAborted()
+    await waitForCpuProfiler(STALL_PROFILE_END_MS, signal)
+    signal.throwIfAborted()
     try {
       recording = startCpuProfile(ctx.options.cpuSamplingHz)
     } catch (err) {

@@ -22,6 +22,7 @@
  * Worker threads load their own copy of this module, matching V8's per-isolate
  * profilers.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type AllocationNode, HEAP_ENGINE_ENV, type HeapEngine, type HeapEngineName, type LoadedEngine, loadHeapEngine } from './engines/index.js'
 
 export interface HeavyLease {
@@ -86,15 +87,11 @@ export function claimCpuProfiler (): (() => void) | undefined {
  * Waits, at most maxMs, until the stall watchdog has let go of the CPU profiler. A request handled on this
  * thread runs after the stall it may have arrived in: the watchdog stops that stall's profile a few ms after
  * the loop turns (its poll, then Profiler.stop answered by this thread), so a /profile that came during the
- * stall gets the profiler instead of a 409. False when it is still held, or when the signal aborts.
+ * stall gets the profiler instead of a 409. Returns early when the signal aborts; the caller checks it.
  */
-export async function cpuProfilerFree (maxMs: number, signal: AbortSignal): Promise<boolean> {
+export async function waitForCpuProfiler (maxMs: number, signal: AbortSignal): Promise<void> {
   const until = performance.now() + maxMs
-  while (Atomics.load(cpuClaim, 0) === CPU_BY_STALL_WATCH) {
-    if (signal.aborted || performance.now() >= until) return false
-    await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS))
-  }
-  return !signal.aborted
+  while (Atomics.load(cpuClaim, 0) === CPU_BY_STALL_WATCH && !signal.aborted && performance.now() < until) await sleep(CLAIM_POLL_MS)
 }
 
 function heapEngine (): HeapEngine {
@@ -191,9 +188,9 @@ export function pauseHeapSampler (): () => void {
  * 3 runs of a script that starts it and exits; Node 22 and 26 exit cleanly).
  */
 function haltAtExit (): void {
-  if (state.heapUsers === 0 || state.engine === undefined) return
+  // Registered only while the plugin holds the sampler (retainHeapSampler, release).
   try {
-    state.engine.engine.halt()
+    state.engine?.engine.halt()
   } catch {}
 }
 
