@@ -19,13 +19,12 @@
 // Then bench/inject-cost.js measures the same comparisons in-process with inject()
 // (µs per request, per-round differences), which this VM can resolve.
 import http from 'node:http'
-import { fork } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pluginAvailable } from './lib/plugin-available.js'
-import { runChild } from './lib/child.js'
+import { forkServer, runChild } from './lib/child.js'
 import { median, cell, fmt, markdownTable } from './lib/stats.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -44,23 +43,7 @@ export function parseThroughputArgs (argv) {
 }
 
 function startChild (script, args) {
-  const child = fork(join(here, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const queue = []
-  child.on('message', (m) => queue.shift()?.resolve(m))
-  child.on('exit', (code, signal) => {
-    for (const q of queue.splice(0)) q.reject(new Error(`${script} exited with ${signal ?? code}`))
-  })
-  const next = () => new Promise((resolve, reject) => queue.push({ resolve, reject }))
-  const first = next()
-  return {
-    child,
-    ready: first,
-    ask (msg) {
-      const p = next()
-      child.send(msg)
-      return p
-    },
-  }
+  return forkServer(join(here, script), args)
 }
 
 function httpGet (port, path) {
